@@ -1,0 +1,254 @@
+"""Writes for staff accounts, roles, training certificates and API tokens.
+
+Each public function is one transaction: it validates, saves, writes the audit row and schedules e-mails after
+commit. Callers check the actor's right to reach the object (``restrict``); these functions check the rules.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cus.accounts import notifications
+from cus.accounts.models import ApiToken, RoleAssignment, TrainingCertificate, User
+from cus.accounts.permissions import forget_grants, municipality_ids_for
+from cus.accounts.roles import ASSISTANCE_TEAM_ROLES, Role
+from cus.audit.services import record_create, record_delete, record_update, snapshot
+from cus.core.models import Centre, Municipality
+
+TOKEN_PREFIX = "cus_"
+
+
+def _normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+@transaction.atomic
+def staff_create(
+    *,
+    actor: Any,
+    email: str,
+    full_name: str,
+    centre: Centre,
+    job_title: str = "",
+    phone: str = "",
+    roles: Mapping[str, Iterable[Municipality]] | None = None,
+    password: str | None = None,
+    send_invitation: bool = True,
+) -> User:
+    email = _normalise_email(email)
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": _("An account with this e-mail address already exists.")})
+    user = User(email=email, full_name=full_name.strip(), centre=centre, job_title=job_title, phone=phone)
+    user.full_clean(exclude=["password"])
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    record_create(actor=actor, instance=user)
+    if roles:
+        staff_set_roles(actor=actor, user=user, roles=roles)
+    if send_invitation and not password:
+        transaction.on_commit(lambda: notifications.invitation_send(user_id=user.pk))
+    return user
+
+
+USER_EDITABLE = ("full_name", "job_title", "phone", "email")
+
+
+@transaction.atomic
+def staff_update(*, actor: Any, user: User, **changes: Any) -> User:
+    unknown = set(changes) - set(USER_EDITABLE)
+    if unknown:
+        raise ValidationError({name: _("This field cannot be changed here.") for name in sorted(unknown)})
+    user = User.objects.select_for_update().get(pk=user.pk)
+    before = snapshot(user)
+    if "email" in changes:
+        changes["email"] = _normalise_email(changes["email"])
+        if User.objects.filter(email__iexact=changes["email"]).exclude(pk=user.pk).exists():
+            raise ValidationError({"email": _("An account with this e-mail address already exists.")})
+    for name, value in changes.items():
+        setattr(user, name, value)
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=list(changes))
+    record_update(actor=actor, instance=user, before=before)
+    return user
+
+
+@transaction.atomic
+def staff_set_active(*, actor: Any, user: User, active: bool) -> User:
+    if not active and actor is not None and user.pk == actor.pk:
+        raise ValidationError({"is_active": _("You cannot deactivate your own account.")})
+    user = User.objects.select_for_update().get(pk=user.pk)
+    before = snapshot(user)
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    if not active:
+        # A deactivated user's tokens stop at once; the auth layer also refuses inactive users.
+        for token in ApiToken.objects.filter(user=user, revoked_at__isnull=True):
+            token_revoke(actor=actor, token=token)
+    record_update(actor=actor, instance=user, before=before)
+    return user
+
+
+def _validate_roles(actor: Any, user: User, roles: Mapping[str, list[Municipality]]) -> None:
+    errors: dict[str, list[str]] = {}
+    valid_roles = set(Role.values)
+    centre = user.centre
+    served = set(centre.municipalities.values_list("pk", flat=True)) if centre else set()
+    actor_scope = (
+        None if getattr(actor, "is_superuser", False) or actor is None else municipality_ids_for(actor, "accounts.change_user")
+    )
+    for role, municipalities in roles.items():
+        if role not in valid_roles:
+            errors.setdefault("roles", []).append(_("Unknown role: %(role)s.") % {"role": role})
+            continue
+        if not municipalities:
+            errors.setdefault("roles", []).append(
+                _("Choose at least one municipality for the role %(role)s.") % {"role": Role(role).label}
+            )
+        for municipality in municipalities:
+            if municipality.pk not in served:
+                errors.setdefault("roles", []).append(
+                    _("%(municipality)s is not served by the centre %(centre)s.")
+                    % {"municipality": municipality, "centre": centre}
+                )
+            elif actor_scope is not None and municipality.pk not in actor_scope:
+                errors.setdefault("roles", []).append(
+                    _("You cannot grant roles in %(municipality)s.") % {"municipality": municipality}
+                )
+        if role in ASSISTANCE_TEAM_ROLES and centre is not None and not centre.has_assistance_team:
+            errors.setdefault("roles", []).append(
+                _("The role %(role)s exists only in a centre converted from an OPS (art. 23).")
+                % {"role": Role(role).label}
+            )
+    if Role.PROVIDER_STAFF in roles and len(roles) > 1:
+        # art. 49: qualifying and IPUS work cannot be done by providers, so their staff hold no centre role.
+        errors.setdefault("roles", []).append(_("Provider staff cannot hold any role of the centre's own staff."))
+    if (
+        actor is not None
+        and user.pk == getattr(actor, "pk", None)
+        and Role.ADMINISTRATOR not in roles
+        and RoleAssignment.objects.filter(user=user, role=Role.ADMINISTRATOR).exists()
+    ):
+        errors.setdefault("roles", []).append(_("You cannot remove your own administrator role."))
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def staff_set_roles(*, actor: Any, user: User, roles: Mapping[str, Iterable[Municipality]]) -> list[RoleAssignment]:
+    """Make the user's roles exactly ``roles`` (role → municipalities), auditing each change."""
+    wanted = {role: list(municipalities) for role, municipalities in roles.items()}
+    User.objects.select_for_update().filter(pk=user.pk).get()
+    _validate_roles(actor, user, wanted)
+    current = {a.role: a for a in RoleAssignment.objects.filter(user=user).prefetch_related("municipalities")}
+    for role, assignment in current.items():
+        if role not in wanted:
+            before = snapshot(assignment)
+            record_delete(actor=actor, instance=assignment, before=before)
+            assignment.delete()
+    result = []
+    for role, municipalities in wanted.items():
+        assignment = current.get(role)
+        if assignment is None:
+            assignment = RoleAssignment.objects.create(user=user, role=role)
+            assignment.municipalities.set(municipalities)
+            record_create(actor=actor, instance=assignment)
+        else:
+            before = snapshot(assignment)
+            assignment.municipalities.set(municipalities)
+            after = snapshot(assignment)
+            if before != after:
+                record_update(actor=actor, instance=assignment, before=before)
+        result.append(assignment)
+    forget_grants(user)
+    return result
+
+
+@transaction.atomic
+def certificate_add(
+    *, actor: Any, user: User, kind: str, completed_on: date, number: str, issuer: str = ""
+) -> TrainingCertificate:
+    certificate = TrainingCertificate(user=user, kind=kind, completed_on=completed_on, number=number.strip(), issuer=issuer)
+    certificate.full_clean()
+    if completed_on > timezone.localdate():
+        raise ValidationError({"completed_on": _("The training cannot be completed in the future.")})
+    certificate.save()
+    record_create(actor=actor, instance=certificate)
+    return certificate
+
+
+@transaction.atomic
+def certificate_delete(*, actor: Any, certificate: TrainingCertificate) -> None:
+    record_delete(actor=actor, instance=certificate, before=snapshot(certificate))
+    certificate.delete()
+
+
+def _hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@transaction.atomic
+def token_create(
+    *, actor: Any, user: User, name: str, read_only: bool = False, expires_at: datetime | None = None
+) -> tuple[ApiToken, str]:
+    """Create a token and return it with its secret, which is shown once and never stored."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("Give the token a name, e.g. the system that will use it.")})
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError({"expires_at": _("The expiry date must be in the future.")})
+    prefix = secrets.token_hex(4)
+    key = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+    token = ApiToken(user=user, name=name, prefix=prefix, key_hash=_hash_key(key), read_only=read_only, expires_at=expires_at)
+    token.full_clean()
+    token.save()
+    record_create(actor=actor, instance=token)
+    transaction.on_commit(lambda: notifications.token_created_send(token_id=token.pk))
+    return token, key
+
+
+@transaction.atomic
+def token_revoke(*, actor: Any, token: ApiToken) -> ApiToken:
+    token = ApiToken.objects.select_for_update().get(pk=token.pk)
+    if token.revoked_at is not None:
+        return token
+    before = snapshot(token)
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    record_update(actor=actor, instance=token, before=before, message="revoked")
+    return token
+
+
+def token_lookup(key: str) -> ApiToken | None:
+    """The token for a presented secret, or None. Constant work per lookup: one indexed query on the hash."""
+    if not key.startswith(TOKEN_PREFIX):
+        return None
+    return ApiToken.objects.select_related("user").filter(key_hash=_hash_key(key)).first()
+
+
+def token_touch(token: ApiToken) -> None:
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+
+
+@transaction.atomic
+def staff_reset_2fa(*, actor: Any, user: User) -> int:
+    """Remove the user's TOTP devices (lost phone); they set up a new one at the next sign-in."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    count, _details = TOTPDevice.objects.filter(user=user).delete()
+    before = snapshot(user)
+    record_update(actor=actor, instance=user, before=before, message=f"two-factor devices removed: {count}")
+    return count

@@ -1,0 +1,83 @@
+"""The staff JSON API at /api/v1/: one error shape, documented 401/403/404/422, routers per app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from cus.accounts.api import router as accounts_router
+from cus.accounts.auth import BrowserSessionAuth, TokenAuth
+from cus.audit.api import router as audit_router
+from cus.core.api import router as core_router
+
+api = NinjaAPI(
+    title="Otwarte CUS API",
+    version="1",
+    description=(
+        "Staff API of a Centrum Usług Społecznych. Authenticate with a personal token "
+        "(`Authorization: Bearer cus_…`, created on the API tokens page) or the browser session. "
+        'Every error has the shape `{"detail": [{"loc": [...], "msg": "...", "type": "..."}]}`.'
+    ),
+    auth=[TokenAuth(), BrowserSessionAuth()],
+    urls_namespace="api-v1",
+)
+
+
+def _error(request: HttpRequest, status: int, kind: str, msg: str, loc: list[Any] | None = None) -> HttpResponse:
+    return api.create_response(request, {"detail": [{"loc": loc or [], "msg": msg, "type": kind}]}, status=status)
+
+
+@api.exception_handler(NinjaValidationError)
+def on_schema_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    detail = [
+        {"loc": list(error.get("loc", [])), "msg": str(error.get("msg", "")), "type": str(error.get("type", "invalid"))}
+        for error in exc.errors
+    ]
+    return api.create_response(request, {"detail": detail}, status=422)
+
+
+@api.exception_handler(DjangoValidationError)
+def on_rule_error(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+    detail = []
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            for error in errors:
+                loc = ["body"] if field == "__all__" else ["body", field]
+                detail.append({"loc": loc, "msg": " ".join(error.messages), "type": error.code or "invalid"})
+    else:
+        detail = [{"loc": ["body"], "msg": message, "type": "invalid"} for message in exc.messages]
+    return api.create_response(request, {"detail": detail}, status=422)
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    message = exc.message if exc.message != "Unauthorized" else _("Authentication required: send a token or sign in.")
+    return _error(request, 401, "not_authenticated", message)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    kinds = {401: "not_authenticated", 403: "permission_denied", 404: "not_found", 429: "throttled"}
+    return _error(request, exc.status_code, kinds.get(exc.status_code, "error"), str(exc.message))
+
+
+@api.exception_handler(PermissionDenied)
+def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return _error(request, 403, "permission_denied", str(exc) or _("Your roles do not allow this action."))
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _error(request, 404, "not_found", str(exc) or _("Not found."))
+
+
+api.add_router("/", core_router)
+api.add_router("/", accounts_router)
+api.add_router("/audit", audit_router)

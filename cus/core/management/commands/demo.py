@@ -1,0 +1,124 @@
+"""Build the fictional demo: Gmina Przykładowa with a converted CUS and a joint CUS of two gminas.
+
+Idempotent: running it again changes nothing but (with --reset-passwords) the demo passwords, which are printed
+on the console only and never stored anywhere else.
+"""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from cus.accounts import services as account_services
+from cus.accounts.models import TrainingCertificate, User
+from cus.accounts.roles import TRAINING_REQUIRED, Role
+from cus.core import services as core_services
+from cus.core.models import Centre, CentreKind, Municipality
+
+MUNICIPALITIES = [
+    ("1499011", "Gmina Przykładowa"),
+    ("1499022", "Gmina Nadrzecze"),
+    ("1499033", "Gmina Zielony Gaj"),
+]
+
+CENTRES: list[dict[str, Any]] = [
+    {
+        "name": "Centrum Usług Społecznych w Przykładowie",
+        "kind": CentreKind.CONVERTED,
+        "teryt": ["1499011"],
+        "street_address": "ul. Słoneczna 12",
+        "postal_code": "05-999",
+        "city": "Przykładowo",
+        "bip_url": "https://bip.cus.przykladowa.example/",
+        "email": "sekretariat@cus.przykladowa.example",
+        "phone": "+48 22 100 20 30",
+        "domain": "przykladowa.example",
+        "roles": list(Role),
+    },
+    {
+        "name": "Wspólne Centrum Usług Społecznych Nadrzecze – Zielony Gaj",
+        "kind": CentreKind.JOINT,
+        "teryt": ["1499022", "1499033"],
+        "street_address": "ul. Rynek 3",
+        "postal_code": "05-998",
+        "city": "Nadrzecze",
+        "bip_url": "https://bip.cus.nadrzecze.example/",
+        "email": "cus@nadrzecze.example",
+        "phone": "+48 22 200 30 40",
+        "domain": "nadrzecze.example",
+        # A joint CUS has no social-assistance team (art. 16, 23).
+        "roles": [Role.DIRECTOR, Role.SERVICES_ORGANISER, Role.IPUS_COORDINATOR, Role.COMMUNITY_ORGANISER,
+                  Role.PROVIDER_STAFF, Role.ADMINISTRATOR],
+    },
+]
+
+LOGINS = {
+    Role.DIRECTOR: ("dyrektor", "Anna Dyrektorska"),
+    Role.SERVICES_ORGANISER: ("organizator.uslug", "Bartosz Organista"),
+    Role.IPUS_COORDINATOR: ("koordynator", "Celina Koordynacka"),
+    Role.COMMUNITY_ORGANISER: ("organizator.spolecznosci", "Dawid Społeczny"),
+    Role.ASSISTANCE_ORGANISER: ("organizator.pomocy", "Ewa Pomocna"),
+    Role.SOCIAL_WORKER: ("pracownik.socjalny", "Filip Socjalny"),
+    Role.SPECIALIST: ("specjalista", "Grażyna Specjalna"),
+    Role.PROVIDER_STAFF: ("realizator", "Henryk Opiekuński"),
+    Role.ADMINISTRATOR: ("administrator", "Irena Administracyjna"),
+}
+
+
+class Command(BaseCommand):
+    help = "Create (or complete) the fictional demo municipalities, centres and one staff account per role."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--reset-passwords", action="store_true", help="Give every demo account a new password.")
+
+    @transaction.atomic
+    def handle(self, *args: Any, reset_passwords: bool = False, **options: Any) -> None:
+        municipalities = {}
+        for teryt, name in MUNICIPALITIES:
+            municipality = Municipality.objects.filter(teryt=teryt).first()
+            if municipality is None:
+                municipality = core_services.municipality_create(actor=None, teryt=teryt, name=name)
+            municipalities[teryt] = municipality
+        rows = []
+        for spec in CENTRES:
+            centre = Centre.objects.filter(name=spec["name"]).first()
+            if centre is None:
+                fields = {k: v for k, v in spec.items() if k not in {"teryt", "domain", "roles"}}
+                centre = core_services.centre_create(
+                    actor=None, municipalities=[municipalities[t] for t in spec["teryt"]], **fields
+                )
+            members = [municipalities[t] for t in spec["teryt"]]
+            for role in spec["roles"]:
+                login, full_name = LOGINS[role]
+                email = f"{login}@{spec['domain']}"
+                user = User.objects.filter(email=email).first()
+                password = None
+                if user is None:
+                    password = secrets.token_urlsafe(12)
+                    user = account_services.staff_create(
+                        actor=None, email=email, full_name=full_name, centre=centre, job_title=str(role.label),
+                        roles={role.value: members}, password=password, send_invitation=False,
+                    )
+                elif reset_passwords:
+                    password = secrets.token_urlsafe(12)
+                    user.set_password(password)
+                    user.save(update_fields=["password"])
+                if role in TRAINING_REQUIRED and not user.training_certificates.exists():
+                    account_services.certificate_add(
+                        actor=None, user=user, kind=role.value, completed_on=datetime.date(2025, 3, 14),
+                        number=f"CUS/{role.value[:3].upper()}/{user.pk:04d}/2025",
+                        issuer="Regionalny Ośrodek Polityki Społecznej (przykład)",
+                    )
+                rows.append((centre.name, str(role.label), email, password or "(unchanged)"))
+        self.stdout.write(self.style.SUCCESS("Demo data ready. Accounts (passwords shown only here):"))
+        current = None
+        for centre_name, role_label, email, password in rows:
+            if centre_name != current:
+                self.stdout.write(f"\n  {centre_name}")
+                current = centre_name
+            self.stdout.write(f"    {role_label:<34} {email:<45} {password}")
+        self.stdout.write("")

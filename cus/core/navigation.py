@@ -1,0 +1,42 @@
+"""The main navigation, filtered by what the signed-in user's roles allow."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from cus.accounts.permissions import has_permission
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str | Promise
+    url_name: str
+    permission: str | None
+
+
+NAVIGATION: tuple[NavItem, ...] = (
+    NavItem(_("Home"), "core:home", None),
+    NavItem(_("Centre"), "core:centre_list", "core.view_centre"),
+    NavItem(_("Staff"), "accounts:staff_list", "accounts.view_user"),
+    NavItem(_("Audit log"), "audit:search", "audit.view_auditentry"),
+    NavItem(_("API tokens"), "accounts:token_list", None),
+)
+
+
+def navigation_for(request: HttpRequest, user: Any) -> list[dict[str, Any]]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    items = []
+    for item in NAVIGATION:
+        if item.permission and not has_permission(user, item.permission):
+            continue
+        url = reverse(item.url_name)
+        current = request.path == url if url == "/" else request.path.startswith(url)
+        items.append({"label": item.label, "url": url, "current": current})
+    return items

@@ -1,0 +1,9 @@
+// Small progressive enhancements; every page works without JavaScript.
+document.addEventListener("DOMContentLoaded", () => {
+  const summary = document.getElementById("error-summary");
+  if (summary) summary.focus();
+});
+document.addEventListener("htmx:configRequest", (event) => {
+  const token = document.querySelector("input[name=csrfmiddlewaretoken]");
+  if (token) event.detail.headers["X-CSRFToken"] = token.value;
+});

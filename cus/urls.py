@@ -1,0 +1,18 @@
+from django.urls import include, path
+
+from cus.api import api
+from cus.core import views as core_views
+
+handler403 = "cus.core.views.permission_denied"
+handler404 = "cus.core.views.page_not_found"
+handler500 = "cus.core.views.server_error"
+
+urlpatterns = [
+    path("", include("cus.core.urls")),
+    path("accounts/", include("cus.accounts.urls")),
+    path("audit/", include("cus.audit.urls")),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
+]
