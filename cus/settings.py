@@ -35,7 +35,7 @@ def env_list(name: str) -> list[str]:
 DEBUG = env_bool("CUS_DEBUG", False)
 TESTING = env_bool("CUS_TESTING", False)
 
-_DEV_SECRET = "insecure-development-key-only-for-local-use-never-in-production"
+_DEV_SECRET = "insecure-development-key-only-for-local-use-never-in-production"  # noqa: S105
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 if DEBUG or TESTING:
@@ -207,14 +207,23 @@ TASKS = {
     }
 }
 
-EMAIL_BACKEND = os.environ.get(
-    "EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
-)
+# E-mail (Django 6.1 MAILERS): console in development, in-memory in tests, SMTP in production.
 if TESTING:
-    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+    _mailer: dict[str, object] = {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
+elif DEBUG and not os.environ.get("EMAIL_HOST"):
+    _mailer = {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+else:
+    _mailer = {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": os.environ.get("EMAIL_HOST", "localhost"),
+            "port": int(os.environ.get("EMAIL_PORT", "25")),
+            "username": os.environ.get("EMAIL_HOST_USER", ""),
+            "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+            "use_tls": env_bool("EMAIL_USE_TLS", False),
+        },
+    }
+MAILERS = {"default": _mailer}
 CUS_BASE_URL = os.environ.get("CUS_BASE_URL", "http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Otwarte CUS <noreply@localhost>")
 

@@ -6,4 +6,4 @@ import os
 os.environ["CUS_TESTING"] = "1"
 os.environ.setdefault("CUS_DEBUG", "0")
 
-from cus.settings import *  # noqa: E402,F403
+from cus.settings import *  # noqa: F403

@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
-
 from cus.accounts import services
 from cus.accounts.models import ApiToken, RoleAssignment, TrainingCertificate, TrainingKind, User
 from cus.accounts.otp import has_confirmed_device
@@ -156,8 +155,8 @@ def _resolve_roles(roles: list[RoleIn]) -> dict[str, list[Municipality]]:
 
 @router.get("/me", response={200: MeOut, **AUTH_ERRORS}, summary="The signed-in user and their roles")
 def me(request: HttpRequest) -> Any:
-    from cus.accounts.roles import PERMISSIONS
     from cus.accounts.permissions import has_permission
+    from cus.accounts.roles import PERMISSIONS
 
     user: Any = request.user
     user.permissions = sorted(p for p in PERMISSIONS if has_permission(user, p))
@@ -212,7 +211,9 @@ def staff_update(request: HttpRequest, user_id: int, payload: StaffPatch) -> Any
     return services.staff_update(actor=request.user, user=user, **changes)
 
 
-@router.put("/staff/{user_id}/roles", response={200: StaffDetailOut, **DETAIL_ERRORS}, summary="Set a staff member's roles")
+@router.put(
+    "/staff/{user_id}/roles", response={200: StaffDetailOut, **DETAIL_ERRORS}, summary="Set a staff member's roles"
+)
 def staff_roles(request: HttpRequest, user_id: int, payload: RolesPut) -> Any:
     require_permission(request, "accounts.change_user")
     user = access_object(request.user, User, "change", pk=user_id)
@@ -220,14 +221,18 @@ def staff_roles(request: HttpRequest, user_id: int, payload: RolesPut) -> Any:
     return _staff_queryset(request, "change").get(pk=user.pk)
 
 
-@router.post("/staff/{user_id}/deactivate", response={200: StaffDetailOut, **DETAIL_ERRORS}, summary="Deactivate an account")
+@router.post(
+    "/staff/{user_id}/deactivate", response={200: StaffDetailOut, **DETAIL_ERRORS}, summary="Deactivate an account"
+)
 def staff_deactivate(request: HttpRequest, user_id: int) -> Any:
     require_permission(request, "accounts.change_user")
     user = access_object(request.user, User, "change", pk=user_id)
     return services.staff_set_active(actor=request.user, user=user, active=False)
 
 
-@router.post("/staff/{user_id}/activate", response={200: StaffDetailOut, **DETAIL_ERRORS}, summary="Activate an account")
+@router.post(
+    "/staff/{user_id}/activate", response={200: StaffDetailOut, **DETAIL_ERRORS}, summary="Activate an account"
+)
 def staff_activate(request: HttpRequest, user_id: int) -> Any:
     require_permission(request, "accounts.change_user")
     user = access_object(request.user, User, "change", pk=user_id)

@@ -37,7 +37,9 @@ class TokenAuth(HttpBearer):
             record(action=AuditAction.DENIED, actor=user, instance=api_token, purpose="api token", message="expired")
             raise AuthenticationError(message=_("The API token has expired."))
         if not user.is_active:
-            record(action=AuditAction.DENIED, actor=user, instance=api_token, purpose="api token", message="inactive user")
+            record(
+                action=AuditAction.DENIED, actor=user, instance=api_token, purpose="api token", message="inactive user"
+            )
             raise AuthenticationError(message=_("The account this token belongs to is deactivated."))
         if api_token.read_only and request.method not in SAFE_METHODS:
             raise HttpError(403, _("This token is read-only and cannot change data."))
@@ -65,5 +67,7 @@ class BrowserSessionAuth(SessionAuth):
         if not user.is_authenticated:
             raise AuthenticationError(message=_("Your session has expired. Sign in again."))
         if not user.is_verified() and (settings.CUS_REQUIRE_2FA or has_confirmed_device(user)):
-            raise AuthenticationError(message=_("Two-factor verification is required. Enter your code on the sign-in page."))
+            raise AuthenticationError(
+                message=_("Two-factor verification is required. Enter your code on the sign-in page.")
+            )
         return user

@@ -72,8 +72,13 @@ class StaffForm(forms.ModelForm[User]):
 class RolesForm(StyledForm):
     """One checkbox list of municipalities per role; no municipality ticked means the role is not held."""
 
-    def __init__(self, *args: Any, municipalities: list[Municipality], initial_roles: dict[str, set[int]] | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        municipalities: list[Municipality],
+        initial_roles: dict[str, set[int]] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         choices = [(m.pk, str(m)) for m in municipalities]
         for role in Role:
@@ -114,6 +119,8 @@ class TokenForm(StyledForm):
     name = forms.CharField(label=_("Name"), max_length=100, help_text=_("E.g. the system that will use the token."))
     read_only = forms.BooleanField(label=_("Read only"), required=False, help_text=_("The token cannot change data."))
     expires_on = forms.DateField(
-        label=_("Expires on"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        label=_("Expires on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("Leave empty for a token without an expiry date."),
     )

@@ -26,12 +26,12 @@ class SignInRequiredMiddleware(LoginRequiredMiddleware):
 
     def process_view(
         self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any
-    ) -> HttpResponse | None:
+    ) -> Any:
         if request.path.startswith(OPEN_PREFIXES):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)
 
-    def handle_no_permission(self, request: HttpRequest, view_func: Callable[..., Any]) -> HttpResponse:
+    def handle_no_permission(self, request: HttpRequest, view_func: Callable[..., Any]) -> HttpResponseRedirect:
         query = {"next": request.get_full_path()}
         if session_expired(request):
             query["expired"] = "1"
@@ -56,7 +56,7 @@ class TwoFactorMiddleware:
         user = request.user
         if not user.is_authenticated or request.path.startswith(OPEN_PREFIXES):
             return None
-        if user.is_verified():  # type: ignore[union-attr]
+        if user.is_verified():  # type: ignore[union-attr,attr-defined]
             return None
         match = request.resolver_match
         if match is not None and match.view_name in TWO_FACTOR_OPEN:

@@ -24,7 +24,10 @@ def send_invitation(user_id: int) -> None:
     with translation.override(settings.LANGUAGE_CODE):
         path = reverse(
             "accounts:password_reset_confirm",
-            kwargs={"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)},
+            kwargs={
+                "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+                "token": default_token_generator.make_token(user),
+            },
         )
         body = render_to_string(
             "accounts/email/invitation.txt", {"user": user, "url": settings.CUS_BASE_URL.rstrip("/") + path}

@@ -23,9 +23,7 @@ class Role(models.TextChoices):
 
 
 # art. 24–34 and Dz.U. 2020 poz. 664: these posts require the completed statutory training.
-TRAINING_REQUIRED = frozenset(
-    {Role.DIRECTOR, Role.SERVICES_ORGANISER, Role.IPUS_COORDINATOR, Role.COMMUNITY_ORGANISER}
-)
+TRAINING_REQUIRED = frozenset({Role.DIRECTOR, Role.SERVICES_ORGANISER, Role.IPUS_COORDINATOR, Role.COMMUNITY_ORGANISER})
 # art. 23 ust. 1 pkt 2: the social-assistance team exists only in a CUS converted from an OPS.
 ASSISTANCE_TEAM_ROLES = frozenset({Role.ASSISTANCE_ORGANISER, Role.SOCIAL_WORKER, Role.SPECIALIST})
 SERVICES_TEAM_ROLES = frozenset({Role.SERVICES_ORGANISER, Role.IPUS_COORDINATOR})

@@ -24,7 +24,7 @@ from cus.accounts.roles import ASSISTANCE_TEAM_ROLES, Role
 from cus.audit.services import record_create, record_delete, record_update, snapshot
 from cus.core.models import Centre, Municipality
 
-TOKEN_PREFIX = "cus_"
+TOKEN_PREFIX = "cus_"  # noqa: S105 (a public prefix, not a secret)
 
 
 def _normalise_email(email: str) -> str:
@@ -106,7 +106,9 @@ def _validate_roles(actor: Any, user: User, roles: Mapping[str, list[Municipalit
     centre = user.centre
     served = set(centre.municipalities.values_list("pk", flat=True)) if centre else set()
     actor_scope = (
-        None if getattr(actor, "is_superuser", False) or actor is None else municipality_ids_for(actor, "accounts.change_user")
+        None
+        if getattr(actor, "is_superuser", False) or actor is None
+        else municipality_ids_for(actor, "accounts.change_user")
     )
     for role, municipalities in roles.items():
         if role not in valid_roles:
@@ -159,18 +161,18 @@ def staff_set_roles(*, actor: Any, user: User, roles: Mapping[str, Iterable[Muni
             assignment.delete()
     result = []
     for role, municipalities in wanted.items():
-        assignment = current.get(role)
-        if assignment is None:
-            assignment = RoleAssignment.objects.create(user=user, role=role)
-            assignment.municipalities.set(municipalities)
-            record_create(actor=actor, instance=assignment)
+        existing = current.get(role)
+        if existing is None:
+            created = RoleAssignment.objects.create(user=user, role=role)
+            created.municipalities.set(municipalities)
+            record_create(actor=actor, instance=created)
+            result.append(created)
         else:
-            before = snapshot(assignment)
-            assignment.municipalities.set(municipalities)
-            after = snapshot(assignment)
-            if before != after:
-                record_update(actor=actor, instance=assignment, before=before)
-        result.append(assignment)
+            before = snapshot(existing)
+            existing.municipalities.set(municipalities)
+            if before != snapshot(existing):
+                record_update(actor=actor, instance=existing, before=before)
+            result.append(existing)
     forget_grants(user)
     return result
 
@@ -179,7 +181,9 @@ def staff_set_roles(*, actor: Any, user: User, roles: Mapping[str, Iterable[Muni
 def certificate_add(
     *, actor: Any, user: User, kind: str, completed_on: date, number: str, issuer: str = ""
 ) -> TrainingCertificate:
-    certificate = TrainingCertificate(user=user, kind=kind, completed_on=completed_on, number=number.strip(), issuer=issuer)
+    certificate = TrainingCertificate(
+        user=user, kind=kind, completed_on=completed_on, number=number.strip(), issuer=issuer
+    )
     certificate.full_clean()
     if completed_on > timezone.localdate():
         raise ValidationError({"completed_on": _("The training cannot be completed in the future.")})
@@ -210,7 +214,9 @@ def token_create(
         raise ValidationError({"expires_at": _("The expiry date must be in the future.")})
     prefix = secrets.token_hex(4)
     key = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
-    token = ApiToken(user=user, name=name, prefix=prefix, key_hash=_hash_key(key), read_only=read_only, expires_at=expires_at)
+    token = ApiToken(
+        user=user, name=name, prefix=prefix, key_hash=_hash_key(key), read_only=read_only, expires_at=expires_at
+    )
     token.full_clean()
     token.save()
     record_create(actor=actor, instance=token)

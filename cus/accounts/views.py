@@ -54,7 +54,7 @@ class LoginView(auth_views.LoginView):
         context["session_expired"] = self.request.GET.get("expired") == "1"
         return context
 
-    def form_valid(self, form: EmailAuthenticationForm) -> HttpResponse:
+    def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
         user = form.get_user()
         if has_confirmed_device(user):
@@ -97,7 +97,9 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
             device.save(update_fields=["confirmed"])
             otp_login(request, device)
             record(action=AuditAction.UPDATE, actor=user, instance=user, message="two-factor authentication set up")
-            messages.success(request, _("Two-factor authentication is on. You will be asked for a code at each sign-in."))
+            messages.success(
+                request, _("Two-factor authentication is on. You will be asked for a code at each sign-in.")
+            )
             return redirect(_safe_next(request, reverse("core:home")))
         form.add_error("token", _("The code does not match. Check the time on your phone and enter the current code."))
     return render(
@@ -126,7 +128,8 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
-        record(action=AuditAction.UPDATE, actor=self.request.user, instance=self.request.user, message="password changed")
+        user: Any = self.request.user
+        record(action=AuditAction.UPDATE, actor=user, instance=user, message="password changed")
         messages.success(self.request, _("Your password has been changed."))
         return response
 
@@ -170,8 +173,12 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 
 def _staff_queryset(user: Any, action: str = "view") -> Any:
-    return User.objects.restrict(user, action).select_related("centre").prefetch_related(
-        Prefetch("role_assignments", queryset=RoleAssignment.objects.prefetch_related("municipalities"))
+    return (
+        User.objects.restrict(user, action)
+        .select_related("centre")
+        .prefetch_related(
+            Prefetch("role_assignments", queryset=RoleAssignment.objects.prefetch_related("municipalities"))
+        )
     )
 
 
@@ -186,7 +193,9 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     role = request.GET.get("role", "")
     if role in Role.values:
         staff = staff.filter(role_assignments__role=role).distinct()
-    return render(request, "accounts/staff_list.html", {"staff": staff, "q": query, "role": role, "roles": Role.choices})
+    return render(
+        request, "accounts/staff_list.html", {"staff": staff, "q": query, "role": role, "roles": Role.choices}
+    )
 
 
 @permission_required("accounts.view_user", raise_exception=True)
@@ -238,7 +247,9 @@ def staff_create(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             apply_form_errors(exc, form, roles_form)
         else:
-            messages.success(request, _("The account was created and an invitation was sent to %(email)s.") % {"email": user.email})
+            messages.success(
+                request, _("The account was created and an invitation was sent to %(email)s.") % {"email": user.email}
+            )
             return redirect("accounts:staff_detail", pk=user.pk)
     return render(request, "accounts/staff_form.html", {"form": form, "roles_form": roles_form, "creating": True})
 

@@ -12,7 +12,7 @@ class RequestContext:
     ip_address: str | None = None
 
 
-_current: contextvars.ContextVar[RequestContext] = contextvars.ContextVar("cus_request", default=RequestContext())
+_current: contextvars.ContextVar[RequestContext] = contextvars.ContextVar("cus_request", default=RequestContext())  # noqa: B039 (frozen dataclass)
 
 
 def current() -> RequestContext:

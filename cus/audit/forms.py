@@ -19,7 +19,8 @@ class AuditSearchForm(StyledForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["action"].choices = [("", _("Any")), *AuditAction.choices]
+        action: Any = self.fields["action"]
+        action.choices = [("", _("Any")), *AuditAction.choices]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

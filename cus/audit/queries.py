@@ -35,9 +35,7 @@ def audit_entries(
         if obj_id:
             entries = entries.filter(object_type=obj_type.strip().lower(), object_id=obj_id.strip())
         else:
-            entries = entries.filter(
-                Q(object_type__icontains=obj) | Q(object_id=obj) | Q(object_repr__icontains=obj)
-            )
+            entries = entries.filter(Q(object_type__icontains=obj) | Q(object_id=obj) | Q(object_repr__icontains=obj))
     if action:
         entries = entries.filter(action=action)
     if date_from:

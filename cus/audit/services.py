@@ -110,7 +110,12 @@ def record_create(*, actor: Any, instance: models.Model, message: str = "") -> A
 
 def record_update(*, actor: Any, instance: models.Model, before: dict[str, Any], message: str = "") -> AuditEntry:
     return record(
-        action=AuditAction.UPDATE, actor=actor, instance=instance, before=before, after=snapshot(instance), message=message
+        action=AuditAction.UPDATE,
+        actor=actor,
+        instance=instance,
+        before=before,
+        after=snapshot(instance),
+        message=message,
     )
 
 

@@ -35,5 +35,7 @@ def on_login_failed(sender: Any, credentials: dict[str, Any], request: Any = Non
 
 
 @receiver(user_locked_out)
-def on_locked_out(sender: Any, request: Any, username: str | None = None, ip_address: str | None = None, **kwargs: Any) -> None:
+def on_locked_out(
+    sender: Any, request: Any, username: str | None = None, ip_address: str | None = None, **kwargs: Any
+) -> None:
     record(action=AuditAction.LOCKED_OUT, actor=None, actor_label=str(username or "")[:300], message=f"ip {ip_address}")

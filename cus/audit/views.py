@@ -55,12 +55,39 @@ def export_csv(request: HttpRequest) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="audit-{timezone.localdate():%Y%m%d}.csv"'
     response.write("\ufeff")  # so that spreadsheet programs read Polish characters right
     writer = csv.writer(response)
-    writer.writerow(["id", "time", "action", "user", "object_type", "object_id", "object", "person", "purpose", "request_id", "ip", "changed_fields"])
+    writer.writerow(
+        [
+            "id",
+            "time",
+            "action",
+            "user",
+            "object_type",
+            "object_id",
+            "object",
+            "person",
+            "purpose",
+            "request_id",
+            "ip",
+            "changed_fields",
+        ]
+    )
     for e in entries.iterator():
-        writer.writerow([
-            e.pk, timezone.localtime(e.timestamp).isoformat(), e.action, e.actor_label, e.object_type, e.object_id,
-            e.object_repr, e.person_label, e.purpose, e.request_id, e.ip_address or "", " ".join(e.changed_fields),
-        ])
+        writer.writerow(
+            [
+                e.pk,
+                timezone.localtime(e.timestamp).isoformat(),
+                e.action,
+                e.actor_label,
+                e.object_type,
+                e.object_id,
+                e.object_repr,
+                e.person_label,
+                e.purpose,
+                e.request_id,
+                e.ip_address or "",
+                " ".join(e.changed_fields),
+            ]
+        )
     return response
 
 

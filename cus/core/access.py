@@ -3,22 +3,21 @@ existing object is written to the audit trail."""
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from cus.audit.services import record_denied
 
-M = TypeVar("M", bound=models.Model)
 
-
-def access_object(user: Any, model: type[M], action: str = "view", **lookup: Any) -> M:
+def access_object[M: models.Model](user: Any, model: type[M], action: str = "view", /, **lookup: Any) -> M:
     manager: Any = model._default_manager
     try:
         return manager.restrict(user, action).get(**lookup)
-    except (model.DoesNotExist, ValueError, TypeError):
+    except (ObjectDoesNotExist, ValueError, TypeError):
         pass
     try:
         existing = manager.filter(**lookup).first()

@@ -66,7 +66,11 @@ def municipality_list(request: HttpRequest) -> Any:
     return Municipality.objects.restrict(request.user, "view").order_by("name")
 
 
-@router.get("/municipalities/{teryt}", response={200: MunicipalityOut, **DETAIL_ERRORS}, summary="One municipality by TERYT code")
+@router.get(
+    "/municipalities/{teryt}",
+    response={200: MunicipalityOut, **DETAIL_ERRORS},
+    summary="One municipality by TERYT code",
+)
 def municipality_detail(request: HttpRequest, teryt: str) -> Any:
     return access_object(request.user, Municipality, "view", teryt=teryt)
 

@@ -18,9 +18,7 @@ class CusFormRenderer(TemplatesSetting):
 def style_widgets(form: forms.BaseForm) -> None:
     for field in form.fields.values():
         widget = field.widget
-        if isinstance(widget, (forms.CheckboxSelectMultiple, forms.RadioSelect)):
-            css = "form-check-input"
-        elif isinstance(widget, forms.CheckboxInput):
+        if isinstance(widget, (forms.CheckboxSelectMultiple, forms.RadioSelect, forms.CheckboxInput)):
             css = "form-check-input"
         elif isinstance(widget, forms.Select):
             css = "form-select"

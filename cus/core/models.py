@@ -178,4 +178,4 @@ class TenantModel(models.Model):
         return Q(municipality_id__in=list(municipality_ids))
 
     def audit_tenant(self) -> tuple[int | None, int | None]:
-        return None, self.municipality_id
+        return None, self.municipality.pk

@@ -33,9 +33,7 @@ def _check_membership(kind: str, municipalities: list[Municipality]) -> None:
 
 
 def _ensure_teams(centre: Centre) -> None:
-    Team.objects.get_or_create(
-        centre=centre, kind=TeamKind.SERVICES, defaults={"name": str(TeamKind.SERVICES.label)}
-    )
+    Team.objects.get_or_create(centre=centre, kind=TeamKind.SERVICES, defaults={"name": str(TeamKind.SERVICES.label)})
     if centre.has_assistance_team:
         Team.objects.get_or_create(
             centre=centre, kind=TeamKind.ASSISTANCE, defaults={"name": str(TeamKind.ASSISTANCE.label)}

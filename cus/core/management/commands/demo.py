@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from cus.accounts import services as account_services
-from cus.accounts.models import TrainingCertificate, User
+from cus.accounts.models import User
 from cus.accounts.roles import TRAINING_REQUIRED, Role
 from cus.core import services as core_services
 from cus.core.models import Centre, CentreKind, Municipality
@@ -51,8 +51,14 @@ CENTRES: list[dict[str, Any]] = [
         "phone": "+48 22 200 30 40",
         "domain": "nadrzecze.example",
         # A joint CUS has no social-assistance team (art. 16, 23).
-        "roles": [Role.DIRECTOR, Role.SERVICES_ORGANISER, Role.IPUS_COORDINATOR, Role.COMMUNITY_ORGANISER,
-                  Role.PROVIDER_STAFF, Role.ADMINISTRATOR],
+        "roles": [
+            Role.DIRECTOR,
+            Role.SERVICES_ORGANISER,
+            Role.IPUS_COORDINATOR,
+            Role.COMMUNITY_ORGANISER,
+            Role.PROVIDER_STAFF,
+            Role.ADMINISTRATOR,
+        ],
     },
 ]
 
@@ -100,8 +106,14 @@ class Command(BaseCommand):
                 if user is None:
                     password = secrets.token_urlsafe(12)
                     user = account_services.staff_create(
-                        actor=None, email=email, full_name=full_name, centre=centre, job_title=str(role.label),
-                        roles={role.value: members}, password=password, send_invitation=False,
+                        actor=None,
+                        email=email,
+                        full_name=full_name,
+                        centre=centre,
+                        job_title=str(role.label),
+                        roles={role.value: members},
+                        password=password,
+                        send_invitation=False,
                     )
                 elif reset_passwords:
                     password = secrets.token_urlsafe(12)
@@ -109,7 +121,10 @@ class Command(BaseCommand):
                     user.save(update_fields=["password"])
                 if role in TRAINING_REQUIRED and not user.training_certificates.exists():
                     account_services.certificate_add(
-                        actor=None, user=user, kind=role.value, completed_on=datetime.date(2025, 3, 14),
+                        actor=None,
+                        user=user,
+                        kind=role.value,
+                        completed_on=datetime.date(2025, 3, 14),
                         number=f"CUS/{role.value[:3].upper()}/{user.pk:04d}/2025",
                         issuer="Regionalny Ośrodek Polityki Społecznej (przykład)",
                     )
