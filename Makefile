@@ -1,5 +1,8 @@
 # Otwarte CUS — the two set-up commands are `make run` and `make test` (see README).
 SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+# pip on these machines warns about every missing local index directory; keep the log readable.
+QUIET_PIP := sed "/is ignored: it is neither a file nor a directory/d"
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -10,12 +13,12 @@ export CUS_DEBUG ?= 1
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -c constraints.txt -e .
+	$(PIP) install --quiet --upgrade pip 2>&1 | $(QUIET_PIP)
+	$(PIP) install --quiet -c constraints.txt -e . 2>&1 | $(QUIET_PIP)
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed
-	$(PIP) install --quiet -c constraints.txt -e '.[dev]'
+	$(PIP) install --quiet -c constraints.txt -e '.[dev]' 2>&1 | $(QUIET_PIP)
 	touch $@
 
 install: $(VENV)/.installed

@@ -41,7 +41,7 @@ step "ruff (lint and format)"
 step "mypy"
 .venv/bin/mypy
 step "translations"
-$PY manage.py compilemessages --ignore='.venv/*' -v 0
+CUS_TESTING=1 $PY manage.py compilemessages --ignore='.venv/*' -v 0
 step "migrations are complete"
 CUS_TESTING=1 $PY manage.py makemigrations --check --dry-run
 step "production settings pass 'check --deploy'"

@@ -1,6 +1,7 @@
 """API for the signed-in user, staff administration and personal tokens: the same services and rules as the UI."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: @paginate wraps the view, and django-ninja resolves string
+# annotations (``Query[...]``) in the wrapper's module, where they are undefined.
 
 import datetime
 from typing import Any
@@ -17,7 +18,7 @@ from cus.accounts.otp import has_confirmed_device
 from cus.accounts.roles import Role
 from cus.audit.services import record_access
 from cus.core.access import access_object
-from cus.core.api_schemas import AUTH_ERRORS, DETAIL_ERRORS, require_permission
+from cus.core.api_schemas import AUTH_ERRORS, BODY_DETAIL_ERRORS, BODY_ERRORS, DETAIL_ERRORS, require_permission
 from cus.core.models import Municipality
 
 router = Router(tags=["accounts"])
@@ -175,7 +176,7 @@ def staff_list(request: HttpRequest, filters: Query[StaffFilters]) -> Any:
     return staff.order_by("full_name", "pk")
 
 
-@router.post("/staff", response={201: StaffDetailOut, **AUTH_ERRORS}, summary="Create a staff account")
+@router.post("/staff", response={201: StaffDetailOut, **BODY_ERRORS}, summary="Create a staff account")
 def staff_create(request: HttpRequest, payload: StaffCreate) -> Any:
     require_permission(request, "accounts.add_user")
     actor: Any = request.user
@@ -203,7 +204,7 @@ def staff_detail(request: HttpRequest, user_id: int) -> Any:
     return user
 
 
-@router.patch("/staff/{user_id}", response={200: StaffDetailOut, **DETAIL_ERRORS}, summary="Change a staff member")
+@router.patch("/staff/{user_id}", response={200: StaffDetailOut, **BODY_DETAIL_ERRORS}, summary="Change a staff member")
 def staff_update(request: HttpRequest, user_id: int, payload: StaffPatch) -> Any:
     require_permission(request, "accounts.change_user")
     user = access_object(request.user, User, "change", pk=user_id)
@@ -212,7 +213,7 @@ def staff_update(request: HttpRequest, user_id: int, payload: StaffPatch) -> Any
 
 
 @router.put(
-    "/staff/{user_id}/roles", response={200: StaffDetailOut, **DETAIL_ERRORS}, summary="Set a staff member's roles"
+    "/staff/{user_id}/roles", response={200: StaffDetailOut, **BODY_DETAIL_ERRORS}, summary="Set a staff member's roles"
 )
 def staff_roles(request: HttpRequest, user_id: int, payload: RolesPut) -> Any:
     require_permission(request, "accounts.change_user")
@@ -249,7 +250,7 @@ def staff_reset_2fa(request: HttpRequest, user_id: int) -> Any:
 
 @router.post(
     "/staff/{user_id}/certificates",
-    response={201: CertificateOut, **DETAIL_ERRORS},
+    response={201: CertificateOut, **BODY_DETAIL_ERRORS},
     summary="Record a statutory training certificate",
 )
 def certificate_add(request: HttpRequest, user_id: int, payload: CertificateIn) -> Any:
@@ -283,7 +284,7 @@ def token_list(request: HttpRequest) -> Any:
     return ApiToken.objects.filter(user=request.user)  # type: ignore[misc]
 
 
-@router.post("/tokens", response={201: TokenCreatedOut, **AUTH_ERRORS}, summary="Create an API token")
+@router.post("/tokens", response={201: TokenCreatedOut, **BODY_ERRORS}, summary="Create an API token")
 def token_create(request: HttpRequest, payload: TokenIn) -> Any:
     token, key = services.token_create(
         actor=request.user,
@@ -304,3 +305,21 @@ def token_revoke(request: HttpRequest, token_id: int) -> Any:
     if token is None:
         raise Http404(_("No API token found with this identifier."))
     return services.token_revoke(actor=request.user, token=token)
+
+
+class PasswordChangeIn(Schema):
+    old_password: str = Field(min_length=1, max_length=500)
+    new_password: str = Field(min_length=1, max_length=500)
+
+
+@router.post("/me/password", response={204: None, **BODY_ERRORS}, summary="Change my password")
+def password_change(request: HttpRequest, payload: PasswordChangeIn) -> Any:
+    from django.contrib.auth import update_session_auth_hash
+
+    user: Any = request.user
+    services.password_change(
+        actor=user, user=user, old_password=payload.old_password, new_password=payload.new_password
+    )
+    if getattr(request, "session", None) is not None and not hasattr(request, "api_token"):
+        update_session_auth_hash(request, user)
+    return 204, None

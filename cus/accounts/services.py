@@ -258,3 +258,20 @@ def staff_reset_2fa(*, actor: Any, user: User) -> int:
     before = snapshot(user)
     record_update(actor=actor, instance=user, before=before, message=f"two-factor devices removed: {count}")
     return count
+
+
+@transaction.atomic
+def password_change(*, actor: Any, user: User, old_password: str, new_password: str) -> User:
+    """The user changes their own password: the old one must match and the new one pass the validators."""
+    from django.contrib.auth.password_validation import validate_password
+
+    if not user.check_password(old_password):
+        raise ValidationError({"old_password": _("The current password is wrong.")})
+    try:
+        validate_password(new_password, user)
+    except ValidationError as exc:
+        raise ValidationError({"new_password": exc.messages}) from exc
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    record_update(actor=actor, instance=user, before=snapshot(user), message="password changed")
+    return user

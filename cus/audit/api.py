@@ -1,6 +1,7 @@
 """API for searching the audit trail (read only: there is no way to change it)."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: @paginate wraps the view, and django-ninja resolves string
+# annotations (``Query[...]``) in the wrapper's module, where they are undefined.
 
 import datetime
 from typing import Any
