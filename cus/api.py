@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.csp import CSP
 from django.utils.translation import gettext as _
+from django.views.decorators.csp import csp_override
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -27,6 +30,8 @@ api = NinjaAPI(
     ),
     auth=[TokenAuth(), BrowserSessionAuth()],
     urls_namespace="api-v1",
+    # Swagger UI (served from the ninja wheel, no CDN) sets inline styles; only its page relaxes style-src.
+    docs_decorator=csp_override({**settings.SECURE_CSP, "style-src": [CSP.SELF, CSP.UNSAFE_INLINE]}),  # type: ignore[dict-item]
 )
 
 
@@ -34,10 +39,25 @@ def _error(request: HttpRequest, status: int, kind: str, msg: str, loc: list[Any
     return api.create_response(request, {"detail": [{"loc": loc or [], "msg": msg, "type": kind}]}, status=status)
 
 
+# Every operation names its JSON body parameter ``payload``; ninja puts that name into ``loc``.
+BODY_PARAM = "payload"
+
+
+def _schema_loc(loc: list[Any]) -> list[Any]:
+    """``["body", "payload", "email"]`` → ``["body", "email"]``: the same loc as a rule error on that field."""
+    if len(loc) >= 2 and loc[0] == "body" and loc[1] == BODY_PARAM:
+        return ["body", *loc[2:]]
+    return loc
+
+
 @api.exception_handler(NinjaValidationError)
 def on_schema_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     detail = [
-        {"loc": list(error.get("loc", [])), "msg": str(error.get("msg", "")), "type": str(error.get("type", "invalid"))}
+        {
+            "loc": _schema_loc(list(error.get("loc", []))),
+            "msg": str(error.get("msg", "")),
+            "type": str(error.get("type", "invalid")),
+        }
         for error in exc.errors
     ]
     return api.create_response(request, {"detail": detail}, status=422)
@@ -64,7 +84,7 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    kinds = {401: "not_authenticated", 403: "permission_denied", 404: "not_found", 429: "throttled"}
+    kinds = {400: "bad_request", 401: "not_authenticated", 403: "permission_denied", 404: "not_found", 429: "throttled"}
     return _error(request, exc.status_code, kinds.get(exc.status_code, "error"), str(exc.message))
 
 

@@ -10,7 +10,7 @@ from django.db.models import Prefetch, Q
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from cus.accounts import services
 from cus.accounts.models import ApiToken, RoleAssignment, TrainingCertificate, TrainingKind, User
@@ -18,7 +18,15 @@ from cus.accounts.otp import has_confirmed_device
 from cus.accounts.roles import Role
 from cus.audit.services import record_access
 from cus.core.access import access_object
-from cus.core.api_schemas import AUTH_ERRORS, BODY_DETAIL_ERRORS, BODY_ERRORS, DETAIL_ERRORS, require_permission
+from cus.core.api_schemas import (
+    AUTH_ERRORS,
+    BODY_DETAIL_ERRORS,
+    BODY_ERRORS,
+    DETAIL_ERRORS,
+    InputSchema,
+    Pagination,
+    require_permission,
+)
 from cus.core.models import Municipality
 
 router = Router(tags=["accounts"])
@@ -75,12 +83,12 @@ class MeOut(StaffOut):
     permissions: list[str]
 
 
-class RoleIn(Schema):
+class RoleIn(InputSchema):
     role: Role
     municipalities: list[str] = Field(min_length=1, description="TERYT codes; each must be served by the centre.")
 
 
-class StaffCreate(Schema):
+class StaffCreate(InputSchema):
     email: str = Field(max_length=254)
     full_name: str = Field(min_length=1, max_length=200)
     job_title: str = Field("", max_length=200)
@@ -88,25 +96,25 @@ class StaffCreate(Schema):
     roles: list[RoleIn] = []
 
 
-class StaffPatch(Schema):
+class StaffPatch(InputSchema):
     email: str | None = Field(None, max_length=254)
     full_name: str | None = Field(None, min_length=1, max_length=200)
     job_title: str | None = Field(None, max_length=200)
     phone: str | None = Field(None, max_length=30)
 
 
-class RolesPut(Schema):
+class RolesPut(InputSchema):
     roles: list[RoleIn]
 
 
-class CertificateIn(Schema):
+class CertificateIn(InputSchema):
     kind: TrainingKind
     completed_on: datetime.date
     number: str = Field(min_length=1, max_length=100)
     issuer: str = Field("", max_length=250)
 
 
-class TokenIn(Schema):
+class TokenIn(InputSchema):
     name: str = Field(min_length=1, max_length=100)
     read_only: bool = False
     expires_at: datetime.datetime | None = None
@@ -127,7 +135,7 @@ class TokenCreatedOut(TokenOut):
     key: str = Field(description="The secret. It is shown only in this response and cannot be read again.")
 
 
-class StaffFilters(Schema):
+class StaffFilters(InputSchema):
     q: str = Field("", max_length=200, description="Part of the name or e-mail.")
     role: Role | None = None
 
@@ -165,7 +173,7 @@ def me(request: HttpRequest) -> Any:
 
 
 @router.get("/staff", response={200: list[StaffOut], **AUTH_ERRORS}, summary="Staff of my centre")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def staff_list(request: HttpRequest, filters: Query[StaffFilters]) -> Any:
     require_permission(request, "accounts.view_user")
     staff = _staff_queryset(request)
@@ -299,15 +307,11 @@ def token_create(request: HttpRequest, payload: TokenIn) -> Any:
 
 @router.post("/tokens/{token_id}/revoke", response={200: TokenOut, **DETAIL_ERRORS}, summary="Revoke one of my tokens")
 def token_revoke(request: HttpRequest, token_id: int) -> Any:
-    from django.http import Http404
-
-    token = ApiToken.objects.filter(user=request.user, pk=token_id).first()  # type: ignore[misc]
-    if token is None:
-        raise Http404(_("No API token found with this identifier."))
+    token = services.token_of_user(request.user, token_id)
     return services.token_revoke(actor=request.user, token=token)
 
 
-class PasswordChangeIn(Schema):
+class PasswordChangeIn(InputSchema):
     old_password: str = Field(min_length=1, max_length=500)
     new_password: str = Field(min_length=1, max_length=500)
 

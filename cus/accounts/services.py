@@ -100,16 +100,35 @@ def staff_set_active(*, actor: Any, user: User, active: bool) -> User:
     return user
 
 
-def _validate_roles(actor: Any, user: User, roles: Mapping[str, list[Municipality]]) -> None:
+def _actor_scope(actor: Any) -> frozenset[int] | None:
+    """The municipalities the actor may grant roles in; None for the system and superusers (no limit)."""
+    if actor is None or getattr(actor, "is_superuser", False):
+        return None
+    return municipality_ids_for(actor, "accounts.change_user")
+
+
+def _keep_outside_scope(actor: Any, wanted: dict[str, list[Municipality]], current: Mapping[str, Any]) -> None:
+    """What the actor may not grant they may not take away: the part of a role held in municipalities outside the
+    actor's scope stays as it is (the forms list only the actor's municipalities, so it is never sent)."""
+    scope = _actor_scope(actor)
+    if scope is None:
+        return
+    for role, assignment in current.items():
+        listed = {m.pk for m in wanted.get(role, [])}
+        hidden = [m for m in assignment.municipalities.all() if m.pk not in scope and m.pk not in listed]
+        if hidden:
+            wanted[role] = [*wanted.get(role, []), *hidden]
+
+
+def _validate_roles(
+    actor: Any, user: User, roles: Mapping[str, list[Municipality]], held: Mapping[str, set[int]] | None = None
+) -> None:
     errors: dict[str, list[str]] = {}
     valid_roles = set(Role.values)
     centre = user.centre
     served = set(centre.municipalities.values_list("pk", flat=True)) if centre else set()
-    actor_scope = (
-        None
-        if getattr(actor, "is_superuser", False) or actor is None
-        else municipality_ids_for(actor, "accounts.change_user")
-    )
+    actor_scope = _actor_scope(actor)
+    held = held or {}
     for role, municipalities in roles.items():
         if role not in valid_roles:
             errors.setdefault("roles", []).append(_("Unknown role: %(role)s.") % {"role": role})
@@ -124,7 +143,11 @@ def _validate_roles(actor: Any, user: User, roles: Mapping[str, list[Municipalit
                     _("%(municipality)s is not served by the centre %(centre)s.")
                     % {"municipality": municipality, "centre": centre}
                 )
-            elif actor_scope is not None and municipality.pk not in actor_scope:
+            elif (
+                actor_scope is not None
+                and municipality.pk not in actor_scope
+                and municipality.pk not in held.get(role, set())
+            ):
                 errors.setdefault("roles", []).append(
                     _("You cannot grant roles in %(municipality)s.") % {"municipality": municipality}
                 )
@@ -149,11 +172,14 @@ def _validate_roles(actor: Any, user: User, roles: Mapping[str, list[Municipalit
 
 @transaction.atomic
 def staff_set_roles(*, actor: Any, user: User, roles: Mapping[str, Iterable[Municipality]]) -> list[RoleAssignment]:
-    """Make the user's roles exactly ``roles`` (role → municipalities), auditing each change."""
+    """Make the user's roles exactly ``roles`` (role → municipalities), auditing each change. What the user holds
+    in municipalities outside the actor's scope is kept as it is."""
     wanted = {role: list(municipalities) for role, municipalities in roles.items()}
     User.objects.select_for_update().filter(pk=user.pk).get()
-    _validate_roles(actor, user, wanted)
     current = {a.role: a for a in RoleAssignment.objects.filter(user=user).prefetch_related("municipalities")}
+    _keep_outside_scope(actor, wanted, current)
+    held = {role: {m.pk for m in assignment.municipalities.all()} for role, assignment in current.items()}
+    _validate_roles(actor, user, wanted, held)
     for role, assignment in current.items():
         if role not in wanted:
             before = snapshot(assignment)
@@ -241,6 +267,27 @@ def token_lookup(key: str) -> ApiToken | None:
     if not key.startswith(TOKEN_PREFIX):
         return None
     return ApiToken.objects.select_related("user").filter(key_hash=_hash_key(key)).first()
+
+
+def token_of_user(user: Any, token_id: int) -> ApiToken:
+    """One of the user's own tokens. Another user's token answers like a missing one (404) and the attempt is
+    written to the audit trail, as ``access_object`` does for every other object."""
+    from django.http import Http404
+
+    from cus.audit.services import record_denied
+
+    token = ApiToken.objects.filter(user=user, pk=token_id).first()
+    if token is None:
+        other = ApiToken.objects.filter(pk=token_id).first()
+        if other is not None:
+            record_denied(
+                actor=user,
+                what="accounts.change_apitoken",
+                instance=other,
+                message="The token belongs to another user.",
+            )
+        raise Http404(_("No API token found with this identifier."))
+    return token
 
 
 def token_touch(token: ApiToken) -> None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -57,10 +59,12 @@ class LoginView(auth_views.LoginView):
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
         user = form.get_user()
+        # Encoded: the target may carry a query string of its own.
+        next_query = urlencode({"next": self.get_success_url()})
         if has_confirmed_device(user):
-            return redirect(f"{reverse('accounts:otp_verify')}?next={self.get_success_url()}")
+            return redirect(f"{reverse('accounts:otp_verify')}?{next_query}")
         if settings.CUS_REQUIRE_2FA:
-            return redirect(f"{reverse('accounts:otp_setup')}?next={self.get_success_url()}")
+            return redirect(f"{reverse('accounts:otp_setup')}?{next_query}")
         return response
 
 
@@ -185,7 +189,8 @@ def _staff_queryset(user: Any, action: str = "view") -> Any:
 @permission_required("accounts.view_user", raise_exception=True)
 def staff_list(request: HttpRequest) -> HttpResponse:
     staff = _staff_queryset(request.user)
-    query = request.GET.get("q", "").strip()
+    # A NUL character cannot reach the database (PostgreSQL refuses it); it never matches a name anyway.
+    query = request.GET.get("q", "").replace("\x00", "").strip()
     if query:
         from django.db.models import Q
 
@@ -264,12 +269,14 @@ def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
     roles_form = RolesForm(request.POST or None, municipalities=municipalities, initial_roles=current)
     if request.method == "POST" and form.is_valid() and roles_form.is_valid():
         try:
-            services.staff_update(
-                actor=actor,
-                user=staff_user,
-                **{k: form.cleaned_data[k] for k in ("email", "full_name", "job_title", "phone")},
-            )
-            services.staff_set_roles(actor=actor, user=staff_user, roles=roles_form.roles())
+            # One transaction: a refused role change must not leave the details change saved.
+            with transaction.atomic():
+                services.staff_update(
+                    actor=actor,
+                    user=staff_user,
+                    **{k: form.cleaned_data[k] for k in ("email", "full_name", "job_title", "phone")},
+                )
+                services.staff_set_roles(actor=actor, user=staff_user, roles=roles_form.roles())
         except ValidationError as exc:
             apply_form_errors(exc, form, roles_form)
         else:
@@ -360,11 +367,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    token = ApiToken.objects.filter(user=request.user, pk=pk).first()  # type: ignore[misc]
-    if token is None:
-        from django.http import Http404
-
-        raise Http404(_("No API token found with this identifier."))
+    token = services.token_of_user(request.user, pk)
     services.token_revoke(actor=request.user, token=token)
     messages.success(request, _("The token %(name)s was revoked.") % {"name": token.name})
     return HttpResponseRedirect(reverse("accounts:token_list"))

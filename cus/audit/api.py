@@ -8,12 +8,12 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from cus.audit.models import AuditAction, AuditEntry
 from cus.audit.queries import audit_entries
 from cus.core.access import access_object
-from cus.core.api_schemas import AUTH_ERRORS, DETAIL_ERRORS, require_permission
+from cus.core.api_schemas import AUTH_ERRORS, DETAIL_ERRORS, InputSchema, Pagination, require_permission
 
 router = Router(tags=["audit"])
 
@@ -41,7 +41,7 @@ class AuditEntryOut(Schema):
     changed_fields: list[str]
 
 
-class AuditFilters(Schema):
+class AuditFilters(InputSchema):
     person: str = ""
     user: str = ""
     object: str = ""
@@ -51,7 +51,7 @@ class AuditFilters(Schema):
 
 
 @router.get("", response={200: list[AuditEntryOut], **AUTH_ERRORS}, summary="Search the audit trail")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def audit_search(request: HttpRequest, filters: Query[AuditFilters]) -> Any:
     require_permission(request, "audit.view_auditentry")
     return audit_entries(

@@ -5,10 +5,12 @@ from __future__ import annotations
 import csv
 from typing import Any
 
+from django.apps import apps
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from cus.audit.forms import AuditSearchForm
@@ -48,7 +50,10 @@ def search(request: HttpRequest) -> HttpResponse:
 @permission_required("audit.view_auditentry", raise_exception=True)
 def export_csv(request: HttpRequest) -> HttpResponse:
     form = AuditSearchForm(request.GET or None)
-    filters = _filters(form) if form.is_valid() else {}
+    if form.is_bound and not form.is_valid():
+        # Never export more than was asked for: show the search screen with the errors instead.
+        return redirect(f"{reverse('audit:search')}?{request.GET.urlencode()}")
+    filters = _filters(form) if form.is_bound else {}
     entries = audit_entries(request.user, **filters)[:50_000]
     record(action=AuditAction.VIEW, actor=request.user, purpose="audit export (CSV)", message=request.GET.urlencode())
     response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -91,13 +96,29 @@ def export_csv(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _field_labels(object_type: str) -> dict[str, str]:
+    """Field names of the audited model in the user's language (the snapshot stores attribute names)."""
+    try:
+        model = apps.get_model(object_type)
+    except (LookupError, ValueError):
+        return {}
+    labels: dict[str, str] = {}
+    for field in model._meta.get_fields():
+        verbose = getattr(field, "verbose_name", None)
+        if verbose:
+            labels[field.name] = str(verbose)
+            labels[getattr(field, "attname", field.name)] = str(verbose)
+    return labels
+
+
 @permission_required("audit.view_auditentry", raise_exception=True)
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     entry = access_object(request.user, AuditEntry, "view", pk=pk)
     keys = sorted(set(entry.before or {}) | set(entry.after or {}))
+    labels = _field_labels(entry.object_type)
     rows = [
         {
-            "field": key,
+            "field": labels.get(key, key),
             "before": (entry.before or {}).get(key),
             "after": (entry.after or {}).get(key),
             "changed": key in entry.changed_fields,

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Path, Router, Schema
 
 from cus.core import services
 from cus.core.access import access_object
-from cus.core.api_schemas import AUTH_ERRORS, DETAIL_ERRORS, require_permission
+from cus.core.api_schemas import AUTH_ERRORS, BODY_DETAIL_ERRORS, DETAIL_ERRORS, InputSchema, require_permission
 from cus.core.models import Centre, Municipality
 
 router = Router(tags=["organisation"])
@@ -50,7 +50,7 @@ class CentreOut(Schema):
         return list(obj.teams.all())
 
 
-class CentrePatch(Schema):
+class CentrePatch(InputSchema):
     name: str | None = Field(None, min_length=1, max_length=250)
     street_address: str | None = Field(None, min_length=1, max_length=200)
     postal_code: str | None = Field(None, max_length=6)
@@ -71,7 +71,10 @@ def municipality_list(request: HttpRequest) -> Any:
     response={200: MunicipalityOut, **DETAIL_ERRORS},
     summary="One municipality by TERYT code",
 )
-def municipality_detail(request: HttpRequest, teryt: str) -> Any:
+def municipality_detail(
+    request: HttpRequest, teryt: str = Path(..., pattern=r"^[0-9]{7}$", description="7-digit TERYT code.")
+) -> Any:
+    require_permission(request, "core.view_municipality")
     return access_object(request.user, Municipality, "view", teryt=teryt)
 
 
@@ -83,10 +86,13 @@ def centre_list(request: HttpRequest) -> Any:
 
 @router.get("/centres/{centre_id}", response={200: CentreOut, **DETAIL_ERRORS}, summary="One centre")
 def centre_detail(request: HttpRequest, centre_id: int) -> Any:
+    require_permission(request, "core.view_centre")
     return access_object(request.user, Centre, "view", pk=centre_id)
 
 
-@router.patch("/centres/{centre_id}", response={200: CentreOut, **DETAIL_ERRORS}, summary="Change a centre's details")
+@router.patch(
+    "/centres/{centre_id}", response={200: CentreOut, **BODY_DETAIL_ERRORS}, summary="Change a centre's details"
+)
 def centre_update(request: HttpRequest, centre_id: int, payload: CentrePatch) -> Any:
     require_permission(request, "core.change_centre")
     centre = access_object(request.user, Centre, "change", pk=centre_id)

@@ -38,7 +38,8 @@ GMINA_TYPES: dict[str, str] = {
     "9": "delegation",
 }
 
-_TERYT_RE = re.compile(r"^\d{7}$")
+# ASCII digits only, and fullmatch: ``$`` alone would accept a trailing newline and ``\d`` any Unicode digit.
+_TERYT_RE = re.compile(r"[0-9]{7}")
 
 
 class TerytError(ValueError):
@@ -51,7 +52,7 @@ class TerytError(ValueError):
 
 def parse_teryt(value: str) -> tuple[str, str, str, str]:
     """Split a 7-digit code into (voivodeship, county, gmina, type) or raise TerytError."""
-    if not _TERYT_RE.match(value or ""):
+    if not isinstance(value, str) or not _TERYT_RE.fullmatch(value):
         raise TerytError("format")
     voivodeship, county, gmina, kind = value[0:2], value[2:4], value[4:6], value[6]
     if voivodeship not in VOIVODESHIPS:

@@ -21,10 +21,12 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def roles(self, create: bool, extracted: list[str] | None, **kwargs: object) -> None:
         """``roles=["director"]`` gives each role for all the centre's municipalities."""
-        if not create or not extracted:
+        if not create:
             return
         members = list(self.centre.municipalities.all()) if self.centre else []
-        for role in extracted:
+        for role in extracted or []:
             assignment = RoleAssignment.objects.create(user=self, role=role)
             assignment.municipalities.set(members)
+        # Always save: the password is set after the row was created (skip_postgeneration_save), and a user
+        # without roles must still be able to sign in and keep a session.
         self.save()
