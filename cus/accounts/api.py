@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Prefetch, Q
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from cus.accounts import services
@@ -201,7 +201,7 @@ def staff_create(request: HttpRequest, payload: StaffCreate) -> Any:
         centre=actor.centre,
         roles=_resolve_roles(payload.roles),
     )
-    return 201, _staff_queryset(request).get(pk=user.pk)
+    return Status(201, _staff_queryset(request).get(pk=user.pk))
 
 
 @router.get("/staff/{user_id}", response={200: StaffDetailOut, **DETAIL_ERRORS}, summary="One staff member")
@@ -264,13 +264,16 @@ def staff_reset_2fa(request: HttpRequest, user_id: int) -> Any:
 def certificate_add(request: HttpRequest, user_id: int, payload: CertificateIn) -> Any:
     require_permission(request, "accounts.change_trainingcertificate")
     user = access_object(request.user, User, "change", pk=user_id)
-    return 201, services.certificate_add(
-        actor=request.user,
-        user=user,
-        kind=payload.kind.value,
-        completed_on=payload.completed_on,
-        number=payload.number,
-        issuer=payload.issuer,
+    return Status(
+        201,
+        services.certificate_add(
+            actor=request.user,
+            user=user,
+            kind=payload.kind.value,
+            completed_on=payload.completed_on,
+            number=payload.number,
+            issuer=payload.issuer,
+        ),
     )
 
 
@@ -284,7 +287,7 @@ def certificate_delete(request: HttpRequest, user_id: int, certificate_id: int) 
     user = access_object(request.user, User, "change", pk=user_id)
     certificate = access_object(request.user, TrainingCertificate, "change", pk=certificate_id, user=user)
     services.certificate_delete(actor=request.user, certificate=certificate)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/tokens", response={200: list[TokenOut], **AUTH_ERRORS}, summary="My API tokens")
@@ -302,7 +305,7 @@ def token_create(request: HttpRequest, payload: TokenIn) -> Any:
         expires_at=payload.expires_at,
     )
     token.key = key  # type: ignore[attr-defined]
-    return 201, token
+    return Status(201, token)
 
 
 @router.post("/tokens/{token_id}/revoke", response={200: TokenOut, **DETAIL_ERRORS}, summary="Revoke one of my tokens")
@@ -326,4 +329,4 @@ def password_change(request: HttpRequest, payload: PasswordChangeIn) -> Any:
     )
     if getattr(request, "session", None) is not None and not hasattr(request, "api_token"):
         update_session_auth_hash(request, user)
-    return 204, None
+    return Status(204, None)
