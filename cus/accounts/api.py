@@ -31,8 +31,6 @@ from cus.core.models import Municipality
 
 router = Router(tags=["accounts"])
 
-STAFF_RECORD_PURPOSE = "Administration of staff accounts (API)"
-
 
 class RoleOut(Schema):
     role: Role
@@ -208,7 +206,7 @@ def staff_create(request: HttpRequest, payload: StaffCreate) -> Any:
 def staff_detail(request: HttpRequest, user_id: int) -> Any:
     require_permission(request, "accounts.view_user")
     user = access_object(request.user, User, "view", pk=user_id)
-    record_access(actor=request.user, instance=user, purpose=STAFF_RECORD_PURPOSE)
+    record_access(actor=request.user, instance=user, purpose=services.STAFF_RECORD_PURPOSE)
     return user
 
 

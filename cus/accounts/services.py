@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cus.accounts import notifications
 from cus.accounts.models import ApiToken, RoleAssignment, TrainingCertificate, User
@@ -24,6 +25,8 @@ from cus.accounts.roles import ASSISTANCE_TEAM_ROLES, Role
 from cus.audit.services import record_create, record_delete, record_update, snapshot
 from cus.core.models import Centre, Municipality
 
+# Why a staff member's record is read on the staff pages and API (recorded with every read).
+STAFF_RECORD_PURPOSE = gettext_lazy("Administration of staff accounts")
 TOKEN_PREFIX = "cus_"  # noqa: S105 (a public prefix, not a secret)
 
 

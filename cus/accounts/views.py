@@ -19,7 +19,6 @@ from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp import match_token
@@ -35,8 +34,6 @@ from cus.audit.services import record, record_access
 from cus.core.access import access_object
 from cus.core.models import Municipality
 from cus.core.views import apply_form_errors
-
-STAFF_RECORD_PURPOSE = gettext_lazy("Administration of staff accounts")
 
 
 def _safe_next(request: HttpRequest, default: str) -> str:
@@ -206,7 +203,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 @permission_required("accounts.view_user", raise_exception=True)
 def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
     staff_user = access_object(request.user, User, "view", pk=pk)
-    record_access(actor=request.user, instance=staff_user, purpose=str(STAFF_RECORD_PURPOSE))
+    record_access(actor=request.user, instance=staff_user, purpose=services.STAFF_RECORD_PURPOSE)
     assignments = staff_user.role_assignments.prefetch_related("municipalities")
     certificates = staff_user.training_certificates.all()
     held = {a.role for a in assignments}

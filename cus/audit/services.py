@@ -7,7 +7,10 @@ import decimal
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.db import models
+from django.utils import translation
+from django.utils.functional import Promise
 
 from cus.audit import context
 from cus.audit.models import AuditAction, AuditEntry
@@ -44,6 +47,12 @@ def snapshot(instance: models.Model) -> dict[str, Any]:
     return data
 
 
+def _in_installation_language(text: Any) -> str:
+    """Purposes are stored in the installation's language, whatever language the user's screen is in."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(text)
+
+
 def _label(instance: Any) -> str:
     return str(instance)[:300]
 
@@ -63,7 +72,7 @@ def record(
     instance: models.Model | None = None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
-    purpose: str = "",
+    purpose: str | Promise = "",
     message: str = "",
     actor_label: str = "",
     centre_id: int | None = None,
@@ -76,7 +85,7 @@ def record(
         actor_label=actor_label or _actor_label(actor),
         request_id=ctx.request_id,
         ip_address=ctx.ip_address,
-        purpose=str(purpose)[:300],
+        purpose=_in_installation_language(purpose)[:300],
         message=str(message),
         before=before,
         after=after,
@@ -123,7 +132,7 @@ def record_delete(*, actor: Any, instance: models.Model, before: dict[str, Any],
     return record(action=AuditAction.DELETE, actor=actor, instance=instance, before=before, message=message)
 
 
-def record_access(*, actor: Any, instance: models.Model, purpose: str) -> AuditEntry:
+def record_access(*, actor: Any, instance: models.Model, purpose: str | Promise) -> AuditEntry:
     """A read of a person's record, with why it was read (RODO accountability, art. 50 of the CUS act)."""
     return record(action=AuditAction.VIEW, actor=actor, instance=instance, purpose=purpose)
 
