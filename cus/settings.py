@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "cus.core",
     "cus.accounts",
     "cus.audit",
+    "cus.catalog",
 ]
 
 MIDDLEWARE = [

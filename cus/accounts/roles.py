@@ -30,6 +30,17 @@ SERVICES_TEAM_ROLES = frozenset({Role.SERVICES_ORGANISER, Role.IPUS_COORDINATOR}
 # Everyone employed by the centre, as opposed to external provider staff (art. 49).
 CENTRE_ROLES = frozenset(set(Role) - {Role.PROVIDER_STAFF})
 ALL_ROLES = frozenset(Role)
+CATALOG_EDITORS = frozenset({Role.DIRECTOR, Role.SERVICES_ORGANISER, Role.IPUS_COORDINATOR})
+CATALOG_MODELS = (
+    "organization",
+    "location",
+    "service",
+    "serviceatlocation",
+    "schedule",
+    "scheduleexception",
+    "requireddocument",
+    "contact",
+)
 
 PERMISSIONS: dict[str, frozenset[Role]] = {
     "core.view_municipality": ALL_ROLES,
@@ -42,6 +53,12 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "accounts.view_trainingcertificate": frozenset({Role.DIRECTOR, Role.ADMINISTRATOR}),
     "accounts.change_trainingcertificate": frozenset({Role.ADMINISTRATOR}),
     "audit.view_auditentry": frozenset({Role.DIRECTOR, Role.ADMINISTRATOR}),
+    # The catalog (art. 13 ust. 1 pkt 9): all centre staff read it; the services team keeps it; the services
+    # organiser or the director publishes what a coordinator drafted.
+    **{f"catalog.view_{model}": CENTRE_ROLES for model in CATALOG_MODELS},
+    **{f"catalog.{action}_{model}": CATALOG_EDITORS for model in CATALOG_MODELS for action in ("add", "change")},
+    "catalog.publish_service": frozenset({Role.DIRECTOR, Role.SERVICES_ORGANISER}),
+    "catalog.import_service": frozenset({Role.DIRECTOR, Role.SERVICES_ORGANISER}),
 }
 
 

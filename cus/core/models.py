@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -168,7 +168,7 @@ class TenantModel(models.Model):
         Municipality, on_delete=models.PROTECT, related_name="+", verbose_name=_("municipality")
     )
 
-    objects: Any = ScopedQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         abstract = True

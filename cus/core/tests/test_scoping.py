@@ -20,6 +20,8 @@ from cus.core.models import Centre, Municipality, Team
 # Models scoped some other way than ``tenant_q``; each needs a reason.
 NOT_TENANT_SCOPED = {
     "accounts.apitoken": "scoped by its owner: every query filters user=request.user (token_of_user)",
+    "catalog.taxonomy": "reference data shared by every municipality (the 14 statutory areas, target groups)",
+    "catalog.taxonomyterm": "reference data shared by every municipality (terms of the shared taxonomies)",
 }
 
 
