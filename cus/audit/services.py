@@ -43,7 +43,7 @@ def snapshot(instance: models.Model) -> dict[str, Any]:
         data[field.attname] = _json_value(getattr(instance, field.attname))
     if instance.pk is not None:
         for name in getattr(instance, "audit_m2m", ()):
-            data[name] = sorted(getattr(instance, name).values_list("pk", flat=True))
+            data[name] = [_json_value(pk) for pk in sorted(getattr(instance, name).values_list("pk", flat=True))]
     return data
 
 

@@ -129,6 +129,11 @@ class Command(BaseCommand):
                         issuer="Regionalny Ośrodek Polityki Społecznej (przykład)",
                     )
                 rows.append((centre.name, str(role.label), email, password or "(unchanged)"))
+        from cus.catalog.demo import build as build_catalog
+
+        created = build_catalog(municipalities["1499011"])
+        if created:
+            self.stdout.write(f"Demo catalog: {created} published services in Gmina Przykładowa.")
         self.stdout.write(self.style.SUCCESS("Demo data ready. Accounts (passwords shown only here):"))
         current = None
         for centre_name, role_label, email, password in rows:

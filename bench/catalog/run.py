@@ -1,0 +1,271 @@
+"""Catalog benchmark: national-scale data, gunicorn (2 workers), wrk on loopback, raw SQL baseline.
+
+    python bench/catalog/run.py --db sqlite --db postgresql
+
+For each database: build (once) the generated catalog, start gunicorn with production settings, load each
+endpoint with wrk (p50/p95 latency, requests per second), time the raw SQL of the same query in the same run,
+and count SQL queries per request at two page sizes. Prints a Markdown table; paste it into docs/performance.md.
+PostgreSQL runs in a throwaway cluster (needs root and Debian's postgresql), dropped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+VENV = ROOT / ".venv" / "bin"
+VAR = ROOT / "var" / "bench"
+SEARCH_WORDS = ["uslugi opiekuncze", "klub seniora", "asystent rodziny", "rehabilitacja", "pomoc prawna"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def env_for(database_url: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=database_url,
+        CUS_DEBUG="0",
+        CUS_TESTING="0",
+        SECRET_KEY=secrets.token_urlsafe(60),
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        CUS_SSL_REDIRECT="false",
+        CUS_VAR_DIR=str(VAR),
+        CUS_CONN_MAX_AGE="600",
+        CUS_LOG_LEVEL="WARNING",
+    )
+    return env
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    subprocess.run([str(VENV / "python"), "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def prepare(name: str, database_url: str, municipalities: int, services: int) -> dict[str, str]:
+    env = env_for(database_url)
+    manage(env, "migrate", "--noinput", "-v", "0")
+    manage(env, "collectstatic", "--noinput", "-v", "0")
+    count = int(
+        subprocess.run(
+            [
+                str(VENV / "python"),
+                "-c",
+                "import django;django.setup();from cus.catalog.models import Service;print(Service.objects.count())",
+            ],
+            cwd=ROOT,
+            env={**env, "DJANGO_SETTINGS_MODULE": "cus.settings"},
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    )
+    if count < municipalities * services:
+        print(f"[{name}] generating {municipalities} × {services} services …", flush=True)
+        subprocess.run(
+            [
+                str(VENV / "python"),
+                "bench/catalog/generate.py",
+                "--municipalities",
+                str(municipalities),
+                "--services",
+                str(services),
+            ],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
+    return env
+
+
+def in_process(env: dict[str, str], code: str) -> dict:
+    """Run a snippet inside Django with the benchmark database; it prints one JSON object."""
+    out = subprocess.run(
+        [str(VENV / "python"), "-c", "import django, json;django.setup()\n" + code],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "cus.settings"},
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+BASELINE = """
+import time, statistics
+from django.db import connection
+from cus.catalog.models import Service
+from cus.catalog.search import search_services
+words = {words!r}
+def timed(sql, params, n):
+    times = []
+    with connection.cursor() as c:
+        for _ in range(n):
+            t = time.perf_counter()
+            c.execute(sql, params)
+            c.fetchall()
+            times.append((time.perf_counter() - t) * 1000)
+    times.sort()
+    return {{"p50": statistics.median(times), "p95": times[int(len(times) * 0.95) - 1]}}
+search = [search_services(Service.objects.published(), w).values("id", "name")[:20] for w in words]
+results = []
+for qs in search:
+    sql, params = qs.query.sql_with_params()
+    results.append(timed(sql, params, 40))
+sid = Service.objects.published().values_list("id", flat=True).first()
+detail_sql, detail_params = Service.objects.filter(pk=sid).values().query.sql_with_params()
+print(json.dumps({{
+    "search": {{"p50": statistics.median(r["p50"] for r in results), "p95": max(r["p95"] for r in results)}},
+    "detail": timed(detail_sql, detail_params, 200),
+    "service_id": str(sid),
+}}))
+"""
+
+QUERY_COUNT = """
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.db import connection
+client = Client()
+counts = {{}}
+for size in (5, 50):
+    with CaptureQueriesContext(connection) as ctx:
+        r = client.get("/api/hsds/services", {{"per_page": size, "search": "uslugi"}})
+    counts[f"hsds_{{size}}"] = (r.status_code, len(ctx))
+for size in (1, 2):
+    with CaptureQueriesContext(connection) as ctx:
+        r = client.get("{portal}", {{"q": "uslugi", "page": size}})
+    counts[f"portal_page{{size}}"] = (r.status_code, len(ctx))
+print(json.dumps(counts))
+"""
+
+
+def wrk(url: str, seconds: int, connections: int) -> dict:
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(Path(__file__).with_name("report.lua")),
+            url,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def bench(name: str, env: dict[str, str], seconds: int, connections: int, portal_path: str) -> list[str]:
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            str(VENV / "gunicorn"),
+            "cus.wsgi:application",
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    rows = []
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{base}/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        baseline = in_process(env, BASELINE.format(words=SEARCH_WORDS))
+        counts = in_process(env, QUERY_COUNT.format(portal=portal_path))
+        targets = [
+            ("portal search", f"{base}{portal_path}?q=uslugi+opiekuncze", baseline["search"]),
+            ("/api/hsds/services?search=", f"{base}/api/hsds/services?search=uslugi+opiekuncze", baseline["search"]),
+            ("/api/hsds/services/{id}", f"{base}/api/hsds/services/{baseline['service_id']}", baseline["detail"]),
+        ]
+        for label, url, raw in targets:
+            for _ in range(20):  # warm both workers' connections and caches
+                urllib.request.urlopen(url, timeout=10).read()
+            result = wrk(url, seconds, connections)
+            rows.append(
+                f"| {name} | {label} | {result['p50']:.1f} | {result['p95']:.1f} | {result['rps']:.0f} | "
+                f"{result['errors']} | {raw['p50']:.2f} / {raw['p95']:.2f} |"
+            )
+        rows.append(f"| {name} | SQL queries per request | {json.dumps(counts)} | | | | |")
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    return rows
+
+
+def postgres_cluster() -> tuple[str, str, str]:
+    version = sorted(os.listdir("/usr/lib/postgresql"), key=int)[-1]
+    port = str(free_port())
+    name = f"cusbench{os.getpid()}"
+    subprocess.run(
+        ["pg_createcluster", version, name, "-p", port, "--start", "--", "--auth-local=trust", "--auth-host=trust"],
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-p", port, "-U", "postgres", "-c", "CREATE DATABASE cusbench"],
+        check=True,
+        capture_output=True,
+    )
+    return version, name, f"postgres://postgres@127.0.0.1:{port}/cusbench"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", action="append", choices=["sqlite", "postgresql"])
+    parser.add_argument("--municipalities", type=int, default=2500)
+    parser.add_argument("--services", type=int, default=20)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--portal-path", default="/uslugi/szukaj/")
+    args = parser.parse_args()
+    VAR.mkdir(parents=True, exist_ok=True)
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout
+    rows = [
+        f"Commit {commit.strip()}; {args.municipalities} municipalities × {args.services} services; "
+        "gunicorn 2 workers; "
+        f"wrk -t2 -c{args.connections} -d{args.seconds}s on loopback.",
+        "",
+        "| database | endpoint | p50 ms | p95 ms | req/s | errors | raw SQL p50 / p95 ms |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for db in args.db or ["sqlite", "postgresql"]:
+        if db == "sqlite":
+            env = prepare(db, f"sqlite:///{VAR / 'catalog.sqlite3'}", args.municipalities, args.services)
+            rows += bench(db, env, args.seconds, args.connections, args.portal_path)
+        else:
+            version, cluster, url = postgres_cluster()
+            try:
+                env = prepare(db, url, args.municipalities, args.services)
+                rows += bench(db, env, args.seconds, args.connections, args.portal_path)
+            finally:
+                subprocess.run(["pg_dropcluster", version, cluster, "--stop"], check=False)
+    print("\n".join(rows))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
