@@ -87,3 +87,13 @@ def api(client: Client) -> Any:
         return getattr(client, method)(path, **kwargs)
 
     return call
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Any:
+    """Each test starts with an empty cache (the portal caches its filter choices for a minute)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

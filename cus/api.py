@@ -18,6 +18,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from cus.accounts.api import router as accounts_router
 from cus.accounts.auth import BrowserSessionAuth, TokenAuth
 from cus.audit.api import router as audit_router
+from cus.catalog.api import router as catalog_router
 from cus.core.api import router as core_router
 
 api = NinjaAPI(
@@ -101,3 +102,4 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 api.add_router("/", core_router)
 api.add_router("/", accounts_router)
 api.add_router("/audit", audit_router)
+api.add_router("/catalog", catalog_router)

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "cus.accounts",
     "cus.audit",
     "cus.catalog",
+    "cus.portal",
 ]
 
 MIDDLEWARE = [

@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from cus.api import api
+from cus.catalog.hsds_api import api as hsds_api
 from cus.core import views as core_views
 
 handler403 = "cus.core.views.permission_denied"
@@ -11,7 +12,10 @@ urlpatterns = [
     path("", include("cus.core.urls")),
     path("accounts/", include("cus.accounts.urls")),
     path("audit/", include("cus.audit.urls")),
+    path("catalog/", include("cus.catalog.urls")),
+    path("uslugi/", include("cus.portal.urls")),
     path("api/v1/", api.urls),
+    path("api/hsds/", hsds_api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),

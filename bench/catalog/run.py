@@ -242,6 +242,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--portal-path", default="/uslugi/szukaj/")
+    parser.add_argument("--pg-url", help="use this PostgreSQL database instead of a throwaway cluster (kept)")
     args = parser.parse_args()
     VAR.mkdir(parents=True, exist_ok=True)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout
@@ -256,6 +257,9 @@ def main() -> None:
     for db in args.db or ["sqlite", "postgresql"]:
         if db == "sqlite":
             env = prepare(db, f"sqlite:///{VAR / 'catalog.sqlite3'}", args.municipalities, args.services)
+            rows += bench(db, env, args.seconds, args.connections, args.portal_path)
+        elif args.pg_url:
+            env = prepare(db, args.pg_url, args.municipalities, args.services)
             rows += bench(db, env, args.seconds, args.connections, args.portal_path)
         else:
             version, cluster, url = postgres_cluster()

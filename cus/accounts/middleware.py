@@ -12,8 +12,9 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.urls import reverse
 
-# Paths that answer for themselves: the API (its own auth and JSON errors), health checks, static files.
-OPEN_PREFIXES = ("/api/", "/healthz", "/readyz", "/static/", "/i18n/")
+# Paths that answer for themselves: the API (its own auth and JSON errors), health checks, static files and the
+# public portal for residents (no sign-in, never asks a half-signed-in staff member for a 2FA code).
+OPEN_PREFIXES = ("/api/", "/healthz", "/readyz", "/static/", "/i18n/", "/uslugi/")
 
 
 def session_expired(request: HttpRequest) -> bool:

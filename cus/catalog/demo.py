@@ -149,7 +149,7 @@ def build(municipality: Municipality) -> int:
     """Create the demo catalog once; returns the number of services created."""
     if Organization.objects.filter(municipality=municipality).exists():
         return 0
-    terms = {
+    terms: dict[tuple[object, str], TaxonomyTerm] = {
         (t.taxonomy_id, t.code): t
         for t in TaxonomyTerm.objects.filter(taxonomy_id__in=[AREAS_TAXONOMY_ID, TARGET_GROUPS_TAXONOMY_ID])
     }

@@ -100,6 +100,7 @@ def service_create(
     areas: Iterable[TaxonomyTerm],
     target_groups: Iterable[TaxonomyTerm] = (),
     municipalities_served: Iterable[Municipality] | None = None,
+    pk: Any = None,
     **fields: Any,
 ) -> Service:
     unknown = set(fields) - set(SERVICE_FIELDS)
@@ -108,6 +109,8 @@ def service_create(
     areas, target_groups = list(areas), list(target_groups)
     served = list(municipalities_served) if municipalities_served is not None else [municipality]
     service = Service(municipality=municipality, status=ServiceStatus.DRAFT, **fields)
+    if pk is not None:  # an imported row keeps its id (HSDS ids are stable across systems)
+        service.pk = pk
     service.full_clean(exclude=["search_document"])
     _check_terms(areas, target_groups)
     _check_tenant(municipality, service.organization, served)
@@ -233,11 +236,13 @@ ORGANIZATION_FIELDS = (
 
 
 @transaction.atomic
-def organization_create(*, actor: Any, municipality: Municipality, **fields: Any) -> Organization:
+def organization_create(*, actor: Any, municipality: Municipality, pk: Any = None, **fields: Any) -> Organization:
     unknown = set(fields) - set(ORGANIZATION_FIELDS)
     if unknown:
         raise ValidationError({name: _("This field cannot be changed here.") for name in sorted(unknown)})
     organization = Organization(municipality=municipality, **fields)
+    if pk is not None:
+        organization.pk = pk
     organization.full_clean()
     organization.save()
     record_create(actor=actor, instance=organization)
@@ -281,11 +286,13 @@ LOCATION_FIELDS = (
 
 
 @transaction.atomic
-def location_create(*, actor: Any, municipality: Municipality, **fields: Any) -> Location:
+def location_create(*, actor: Any, municipality: Municipality, pk: Any = None, **fields: Any) -> Location:
     unknown = set(fields) - set(LOCATION_FIELDS)
     if unknown:
         raise ValidationError({name: _("This field cannot be changed here.") for name in sorted(unknown)})
     location = Location(municipality=municipality, **fields)
+    if pk is not None:
+        location.pk = pk
     location.full_clean()
     if location.organization is not None and location.organization.municipality_id != municipality.pk:
         raise ValidationError({"organization": _("The provider belongs to another municipality's catalog.")})
@@ -320,13 +327,17 @@ def service_location_add(
     description: str = "",
     schedules: Iterable[Mapping[str, Any]] = (),
     exceptions: Iterable[Mapping[str, Any]] = (),
+    pk: Any = None,
 ) -> ServiceAtLocation:
     """Offer the service at a location with its weekly hours (weekday, opens_at, closes_at, ...) and exceptions."""
     if location.municipality_id != service.municipality_id:
         raise ValidationError({"location": _("The location belongs to another municipality's catalog.")})
     if ServiceAtLocation.objects.filter(service=service, location=location).exists():
         raise ValidationError({"location": _("The service is already offered at this location.")})
-    sal = ServiceAtLocation.objects.create(service=service, location=location, description=description)
+    sal = ServiceAtLocation(service=service, location=location, description=description)
+    if pk is not None:
+        sal.pk = pk
+    sal.save(force_insert=True)
     _save_hours(sal, schedules, exceptions)
     record_create(actor=actor, instance=sal)
     refresh_search_document(service)

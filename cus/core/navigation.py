@@ -24,6 +24,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem(_("Home"), "core:home", None),
     NavItem(_("Centre"), "core:centre_list", "core.view_centre"),
     NavItem(_("Staff"), "accounts:staff_list", "accounts.view_user"),
+    NavItem(_("Service catalog"), "catalog:service_list", "catalog.view_service"),
     NavItem(_("Audit log"), "audit:search", "audit.view_auditentry"),
     NavItem(_("API tokens"), "accounts:token_list", None),
 )

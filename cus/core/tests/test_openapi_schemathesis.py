@@ -89,6 +89,14 @@ class Fuzzing:
             account_services.token_create(actor=person, user=person, name="fuzz")
         self.key = ""
         self.token: ApiToken | None = None
+        # Catalog objects of the acting user's centre and of the other one, for the uuid ids in paths and bodies.
+        from cus.catalog.tests.factories import ScheduleFactory
+
+        for municipality in (centre.municipalities.first(), other_centre.municipalities.first()):
+            ScheduleFactory(
+                service_at_location__service__municipality=municipality,
+                service_at_location__service__application_process="Wniosek w CUS.",
+            )
 
     def headers(self) -> dict[str, str]:
         """A usable bearer token of the acting user: the fuzzer may revoke it or deactivate nobody but others."""
@@ -105,6 +113,21 @@ class Fuzzing:
             "entry_id": sorted(AuditEntry.objects.values_list("pk", flat=True)[:50]),
         }
 
+    @staticmethod
+    def uuid_pools() -> dict[str, list[str]]:
+        from cus.catalog.models import Location, Organization, Service, ServiceAtLocation
+
+        def ids(model: Any) -> list[str]:
+            return sorted(str(pk) for pk in model.objects.values_list("pk", flat=True)[:50])
+
+        return {
+            "service_id": ids(Service),
+            "service_location_id": ids(ServiceAtLocation),
+            "provider_id": ids(Organization),
+            "organization_id": ids(Organization),
+            "location_id": ids(Location),
+        }
+
     def aim(self, case: Any) -> None:
         """Point every other non-negative integer id and TERYT code at an existing object, every other e-mail at a
         valid address."""
@@ -116,7 +139,16 @@ class Fuzzing:
                 case.path_parameters[name] = pool[(value // 2) % len(pool)]
             elif name == "teryt" and isinstance(value, str) and len(value) % 2 == 0:
                 case.path_parameters[name] = codes[len(value) % len(codes)]
+        uuid_pools = self.uuid_pools()
+        for name, value in list(case.path_parameters.items()):
+            pool = uuid_pools.get(name)
+            if pool and isinstance(value, str) and len(value) % 2 == 0:
+                case.path_parameters[name] = pool[len(value) % len(pool)]
         body = case.body if isinstance(case.body, dict) else {}
+        for name in ("organization_id", "location_id"):
+            pool = uuid_pools[name]
+            if isinstance(body.get(name), str) and pool and len(body[name]) % 2 == 0:
+                body[name] = pool[len(body[name]) % len(pool)]
         email = body.get("email")
         if isinstance(email, str) and len(email) % 2 == 0:
             body["email"] = f"fuzz-{len(email)}@cus.example"

@@ -1,0 +1,141 @@
+"""Reads of the public portal: only published services, through the catalog's one search entry point."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from typing import Any, cast
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cus.catalog.models import (
+    AREAS_TAXONOMY_ID,
+    TARGET_GROUPS_TAXONOMY_ID,
+    FeeKind,
+    Schedule,
+    ScheduleException,
+    Service,
+    ServiceAtLocation,
+    ServiceStatus,
+    TaxonomyTerm,
+)
+from cus.catalog.search import search_services
+from cus.core.models import Municipality
+
+# The reference dicts are loosely typed; these ids are UUIDs.
+AREAS_ID = cast("uuid.UUID", AREAS_TAXONOMY_ID)
+TARGET_GROUPS_ID = cast("uuid.UUID", TARGET_GROUPS_TAXONOMY_ID)
+
+
+def areas_with_counts() -> QuerySet[TaxonomyTerm]:
+    """The 14 statutory areas in statutory order, each with the number of published services in it."""
+    return (
+        TaxonomyTerm.objects.filter(taxonomy_id=AREAS_ID)
+        .annotate(service_count=Count("services_in_area", filter=Q(services_in_area__status=ServiceStatus.PUBLISHED)))
+        .order_by("position", "name")
+    )
+
+
+def municipalities_with_services() -> QuerySet[Municipality]:
+    """Municipalities where at least one published service is available (the choices of the filter)."""
+    # An IN over the link table (indexed on both sides), not a correlated EXISTS per municipality: SQLite's
+    # planner turned the EXISTS into a scan per municipality (68 s on 2,500 gminas × 20 services).
+    served = Service.municipalities_served.through.objects.filter(service__status=ServiceStatus.PUBLISHED)
+    return Municipality.objects.filter(pk__in=served.values("municipality_id")).order_by("name")
+
+
+def open_on(weekday: int, date: datetime.date | None = None) -> Q:
+    """Services open on a weekday (1 = Monday) — or, given a date, open on that very date.
+
+    Open means: some place of the service has weekly hours on that weekday valid on that date (today for a bare
+    weekday) and is not closed that day by an exception; a day with special hours (an exception that is not
+    "closed") counts as open too.
+    """
+    day = date or timezone.localdate()
+    schedules = Schedule.objects.filter(service_at_location=OuterRef("pk"), weekday=weekday).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=day)
+    )
+    places = ServiceAtLocation.objects.filter(service=OuterRef("pk"))
+    if date is None:
+        return Q(Exists(places.filter(Exists(schedules))))
+    schedules = schedules.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=date))
+    exceptions = ScheduleException.objects.filter(service_at_location=OuterRef("pk"), date=date)
+    regular = places.filter(Exists(schedules)).exclude(Exists(exceptions.filter(closed=True)))
+    special = places.filter(Exists(exceptions.filter(closed=False)))
+    return Q(Exists(regular)) | Q(Exists(special))
+
+
+def filter_services(
+    services: QuerySet[Service],
+    *,
+    area: TaxonomyTerm | None = None,
+    target_group: TaxonomyTerm | None = None,
+    municipality: Municipality | None = None,
+    free: bool = False,
+    wheelchair: bool = False,
+    weekday: int | None = None,
+    date: datetime.date | None = None,
+) -> QuerySet[Service]:
+    """Apply the portal's filters; each is an EXISTS or a single-valued join, so no row is repeated."""
+    if area is not None:
+        services = services.filter(areas=area)
+    if target_group is not None:
+        services = services.filter(target_groups=target_group)
+    if municipality is not None:
+        services = services.filter(municipalities_served=municipality)
+    if free:
+        services = services.filter(fee_kind=FeeKind.FREE)
+    if wheelchair:
+        accessible = ServiceAtLocation.objects.filter(service=OuterRef("pk"), location__wheelchair_accessible=True)
+        services = services.filter(Exists(accessible))
+    if date is not None:
+        services = services.filter(open_on(date.isoweekday(), date))
+    elif weekday is not None:
+        services = services.filter(open_on(weekday))
+    return services
+
+
+def portal_search(query: str = "", **filters: Any) -> QuerySet[Service]:
+    """Published services matching the words and the filters, ready for the results list (no per-row queries)."""
+    services = filter_services(Service.objects.published(), **filters)
+    services = search_services(services, query)
+    if not (query or "").strip():
+        services = services.order_by("name", "pk")
+    return services.select_related("organization").prefetch_related(
+        "areas",
+        "municipalities_served",
+        Prefetch(
+            "service_at_locations",
+            queryset=ServiceAtLocation.objects.select_related("location").order_by("location__name"),
+        ),
+    )
+
+
+def published_service(pk: Any) -> Service:
+    """One published service with everything its public page shows; unknown and unpublished give the same 404."""
+    today = timezone.localdate()
+    places = ServiceAtLocation.objects.select_related("location").order_by("location__name")
+    places = places.prefetch_related(
+        Prefetch("schedules", queryset=Schedule.objects.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))),
+        Prefetch("schedule_exceptions", queryset=ScheduleException.objects.filter(date__gte=today).order_by("date")),
+    )
+    service = (
+        Service.objects.published()
+        .filter(pk=pk)
+        .select_related("organization")
+        .prefetch_related(
+            "areas",
+            "target_groups",
+            "municipalities_served",
+            "required_documents",
+            "contacts",
+            Prefetch("service_at_locations", queryset=places),
+        )
+        .first()
+    )
+    if service is None:
+        raise Http404(_("There is no published service at this address."))
+    return service

@@ -1,0 +1,72 @@
+"""Template helpers of the public portal: names in the active language, fees, ages, opening hours."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils.formats import number_format
+from django.utils.translation import get_language, get_language_info
+from django.utils.translation import gettext as _
+
+from cus.catalog.models import FeeKind, Weekday
+
+register = template.Library()
+
+
+@register.filter
+def term_name(term: Any) -> str:
+    """A taxonomy term in the active language (the Polish name when there is no English one)."""
+    if (get_language() or "").startswith("en") and term.name_en:
+        return str(term.name_en)
+    return str(term.name)
+
+
+@register.filter
+def language_name(code: str) -> str:
+    """An ISO 639-1 code as the language's name in the active language ("uk" → "ukraiński")."""
+    try:
+        return str(get_language_info(code)["name_translated"])
+    except KeyError:
+        return code
+
+
+@register.simple_tag
+def fee_text(service: Any) -> str:
+    """Free / 25,00 PLN per hour / depending on income."""
+    if service.fee_kind == FeeKind.FREE:
+        return _("Free of charge")
+    unit = service.get_fee_unit_display() if service.fee_unit else ""
+    if service.fee_kind == FeeKind.FIXED and service.fee_amount is not None:
+        amount = number_format(service.fee_amount, 2, use_l10n=True)
+        return f"{amount} PLN {unit}".strip()
+    if unit:
+        return _("Depends on income (%(unit)s)") % {"unit": unit}
+    return _("Depends on income")
+
+
+@register.simple_tag
+def age_text(service: Any) -> str:
+    low, high = service.minimum_age, service.maximum_age
+    if low is not None and high is not None:
+        return _("Aged %(low)s to %(high)s") % {"low": low, "high": high}
+    if low is not None:
+        return _("Aged %(low)s or more") % {"low": low}
+    if high is not None:
+        return _("Aged up to %(high)s") % {"high": high}
+    return ""
+
+
+@register.simple_tag
+def weekly_hours(service_at_location: Any) -> list[dict[str, Any]]:
+    """Each weekday (Monday first) with its prefetched opening hours; an empty list of hours means closed."""
+    by_day: dict[int, list[Any]] = {day: [] for day in Weekday.values}
+    for schedule in service_at_location.schedules.all():
+        by_day[schedule.weekday].append(schedule)
+    return [{"label": Weekday(day).label, "hours": by_day[day]} for day in Weekday.values]
+
+
+@register.filter
+def wheelchair_accessible(service: Any) -> bool:
+    """Some place of the service (prefetched) is accessible for wheelchair users."""
+    return any(place.location.wheelchair_accessible for place in service.service_at_locations.all())
