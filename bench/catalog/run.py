@@ -136,7 +136,7 @@ QUERY_COUNT = """
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.db import connection
-client = Client()
+client = Client(SERVER_NAME="127.0.0.1")
 counts = {{}}
 for size in (5, 50):
     with CaptureQueriesContext(connection) as ctx:
