@@ -119,12 +119,20 @@ def tsquery(terms: list[list[str]]) -> str:
 
 
 # --- PostgreSQL -----------------------------------------------------------------------------------------------------
-# The WHERE expression is exactly the expression of the GIN index created by migration 0003, so the index is used.
-_PG_VECTOR = "to_tsvector('simple'::regconfig, %s)"
+# catalog_service.search_vector is a stored generated column (weighted: name words 'A', the rest unweighted) with a
+# GIN index, created by install_search_index(); it is not a model field, so it exists only on PostgreSQL. Matching
+# and ranking read the stored vector: computing to_tsvector per matching row cost 60 ms on 5,000 matches.
 _PG_WEIGHTED = (
     "(setweight(to_tsvector('simple'::regconfig, split_part({doc}, '|', 1)), 'A')"
     " || to_tsvector('simple'::regconfig, split_part({doc}, '|', 2)))"
 )
+
+
+def _stored_vector(document_sql: str) -> str:
+    """The column reference of search_vector for the same table alias as the compiled search_document column."""
+    if not document_sql.endswith('"search_document"'):
+        return _PG_WEIGHTED.format(doc=document_sql)  # an expression, not the column: compute the vector
+    return document_sql[: -len('"search_document"')] + '"search_vector"'
 
 
 class _PgMatch(Func):
@@ -133,7 +141,7 @@ class _PgMatch(Func):
     def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, tuple[Any, ...]]:  # type: ignore[override]
         doc_sql, doc_params = compiler.compile(self.source_expressions[0])
         query_sql, query_params = compiler.compile(self.source_expressions[1])
-        sql = f"{_PG_VECTOR % doc_sql} @@ to_tsquery('simple'::regconfig, {query_sql})"
+        sql = f"{_stored_vector(doc_sql)} @@ to_tsquery('simple'::regconfig, {query_sql})"
         return sql, (*doc_params, *query_params)
 
 
@@ -143,8 +151,8 @@ class _PgRank(Func):
     def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, tuple[Any, ...]]:  # type: ignore[override]
         doc_sql, doc_params = compiler.compile(self.source_expressions[0])
         query_sql, query_params = compiler.compile(self.source_expressions[1])
-        sql = f"ts_rank({_PG_WEIGHTED.format(doc=doc_sql)}, to_tsquery('simple'::regconfig, {query_sql}))"
-        return sql, (*doc_params, *doc_params, *query_params)
+        sql = f"ts_rank({_stored_vector(doc_sql)}, to_tsquery('simple'::regconfig, {query_sql}))"
+        return sql, (*doc_params, *query_params)
 
 
 # --- SQLite ---------------------------------------------------------------------------------------------------------
@@ -191,10 +199,15 @@ SQLITE_DROP_SQL = [
     "DROP TABLE IF EXISTS catalog_service_search",
 ]
 PG_INDEX_SQL = [
-    "CREATE INDEX IF NOT EXISTS catalog_service_search_gin ON catalog_service"
-    " USING gin (to_tsvector('simple'::regconfig, search_document))"
+    "DROP INDEX IF EXISTS catalog_service_search_gin",  # the expression index of the first version
+    "ALTER TABLE catalog_service ADD COLUMN IF NOT EXISTS search_vector tsvector GENERATED ALWAYS AS "
+    f"{_PG_WEIGHTED.format(doc='search_document')} STORED",
+    "CREATE INDEX IF NOT EXISTS catalog_service_search_vector_gin ON catalog_service USING gin (search_vector)",
 ]
-PG_DROP_SQL = ["DROP INDEX IF EXISTS catalog_service_search_gin"]
+PG_DROP_SQL = [
+    "DROP INDEX IF EXISTS catalog_service_search_vector_gin",
+    "ALTER TABLE catalog_service DROP COLUMN IF EXISTS search_vector",
+]
 
 
 def install_search_index(connection: Any, *, rebuild: bool = False) -> None:
@@ -203,7 +216,7 @@ def install_search_index(connection: Any, *, rebuild: bool = False) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # Even CREATE INDEX IF NOT EXISTS fails inside a transaction with pending deferred-constraint events.
-            cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = 'catalog_service_search_gin'")
+            cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = 'catalog_service_search_vector_gin'")
             statements = [] if cursor.fetchone() else statements
         for statement in statements:
             cursor.execute(statement)

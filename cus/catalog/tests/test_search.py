@@ -255,8 +255,8 @@ def test_the_index_objects_exist_after_all_migrations() -> None:
             cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'catalog_service%%'")
             assert len(cursor.fetchall()) == 6
         else:
-            cursor.execute("SELECT indexname FROM pg_indexes WHERE indexname = 'catalog_service_search_gin'")
-            assert cursor.fetchall() == [("catalog_service_search_gin",)]
+            cursor.execute("SELECT indexname FROM pg_indexes WHERE indexname = 'catalog_service_search_vector_gin'")
+            assert cursor.fetchall() == [("catalog_service_search_vector_gin",)]
 
 
 def test_postgresql_uses_the_gin_index(corpus: dict[str, Service]) -> None:
@@ -274,7 +274,7 @@ def test_postgresql_uses_the_gin_index(corpus: dict[str, Service]) -> None:
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = " ".join(row[0] for row in cursor.fetchall())
         cursor.execute("SET enable_seqscan = on")
-    assert "catalog_service_search_gin" in plan
+    assert "catalog_service_search_vector_gin" in plan
 
 
 def test_catalog_reindex_recomputes_documents_and_repairs_the_index(corpus: dict[str, Service]) -> None:
