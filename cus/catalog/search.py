@@ -9,8 +9,8 @@ then ``|``, then the rest, so that a match in the name ranks above a match in th
 without diacritics ("uslugi"), so each query word matches by prefix on its lemma or on a crude stem (the word without
 its last two letters, at least four): "uslugi" → ``uslu*``, "opiekuńczych" → ``opiekunczy*`` or ``opiekuncz*``.
 Words are ANDed. The same rules run on SQLite (an FTS5 index kept in sync by triggers on ``catalog_service``, ranked
-by bm25) and on PostgreSQL (a GIN index on ``to_tsvector('simple', search_document)``, ranked by ts_rank). Migration
-0003 creates the index; ``manage.py catalog_reindex`` recomputes every document and repairs the SQLite index.
+by bm25) and on PostgreSQL (a stored, weighted ``search_vector`` column with a GIN index, ranked by ts_rank).
+Migrations 0003 and 0004 create them; ``manage.py catalog_reindex`` recomputes every document and repairs the index.
 """
 
 from __future__ import annotations
