@@ -1,7 +1,7 @@
 """A realistic Polish catalog built through the service functions, and the HSDS 3.0 schema validator (tests only).
 
-The HSDS standard files live in ``shared/standards/hsds-3.0`` beside the repository (``CUS_HSDS_STANDARD`` may
-point elsewhere). They are required: the tests fail, never skip, without them.
+The HSDS standard files (unchanged, CC BY-SA 4.0) live in ``standards/hsds-3.0`` in the repository
+(``CUS_HSDS_STANDARD`` may point elsewhere). They are required: the tests fail, never skip, without them.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from cus.core.models import Municipality
 
 SCHEMA_BASE = "https://raw.githubusercontent.com/openreferral/specification/3.0/schema/"
 REPO = Path(__file__).resolve().parents[3]
-STANDARD = Path(os.environ.get("CUS_HSDS_STANDARD", REPO.parent / "shared" / "standards" / "hsds-3.0"))
+STANDARD = Path(os.environ.get("CUS_HSDS_STANDARD", REPO / "standards" / "hsds-3.0"))
 
 
 def checksum_nip(first9: str) -> str:

@@ -139,6 +139,11 @@ def test_import_needs_the_import_permission(municipality: Any, make_user: Any) -
     assert AuditEntry.objects.filter(object_type="catalog.service", actor=organiser).exists()
 
 
+def test_the_standard_examples_are_there() -> None:
+    # An empty parameter list would make pytest skip the example imports silently.
+    assert len(EXAMPLES) >= 10, f"HSDS examples missing in {STANDARD / 'examples'}"
+
+
 @pytest.mark.parametrize("name", EXAMPLES)
 def test_standard_examples_import_cleanly(municipality: Any, name: str) -> None:
     data = example(name)
