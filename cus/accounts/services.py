@@ -24,6 +24,7 @@ from cus.accounts.permissions import forget_grants, municipality_ids_for
 from cus.accounts.roles import ASSISTANCE_TEAM_ROLES, Role
 from cus.audit.services import record_create, record_delete, record_update, snapshot
 from cus.core.models import Centre, Municipality
+from cus.core.validation import reject_unknown_fields
 
 # Why a staff member's record is read on the staff pages and API (recorded with every read).
 STAFF_RECORD_PURPOSE = gettext_lazy("Administration of staff accounts")
@@ -70,9 +71,7 @@ USER_EDITABLE = ("full_name", "job_title", "phone", "email")
 
 @transaction.atomic
 def staff_update(*, actor: Any, user: User, **changes: Any) -> User:
-    unknown = set(changes) - set(USER_EDITABLE)
-    if unknown:
-        raise ValidationError({name: _("This field cannot be changed here.") for name in sorted(unknown)})
+    reject_unknown_fields(changes, USER_EDITABLE)
     user = User.objects.select_for_update().get(pk=user.pk)
     before = snapshot(user)
     if "email" in changes:

@@ -27,6 +27,7 @@ from cus.catalog.models import (
     TaxonomyTerm,
 )
 from cus.core.models import Municipality
+from cus.core.validation import reject_unknown_fields
 
 SERVICE_FIELDS = (
     "organization",
@@ -103,9 +104,7 @@ def service_create(
     pk: Any = None,
     **fields: Any,
 ) -> Service:
-    unknown = set(fields) - set(SERVICE_FIELDS)
-    if unknown:
-        raise ValidationError({name: _("This field cannot be changed here.") for name in sorted(unknown)})
+    reject_unknown_fields(fields, SERVICE_FIELDS)
     areas, target_groups = list(areas), list(target_groups)
     served = list(municipalities_served) if municipalities_served is not None else [municipality]
     service = Service(municipality=municipality, status=ServiceStatus.DRAFT, **fields)
@@ -133,9 +132,7 @@ def service_update(
     municipalities_served: Iterable[Municipality] | None = None,
     **changes: Any,
 ) -> Service:
-    unknown = set(changes) - set(SERVICE_FIELDS)
-    if unknown:
-        raise ValidationError({name: _("This field cannot be changed here.") for name in sorted(unknown)})
+    reject_unknown_fields(changes, SERVICE_FIELDS)
     service = Service.objects.select_for_update().get(pk=service.pk)
     before = snapshot(service)
     for name, value in changes.items():
@@ -237,9 +234,7 @@ ORGANIZATION_FIELDS = (
 
 @transaction.atomic
 def organization_create(*, actor: Any, municipality: Municipality, pk: Any = None, **fields: Any) -> Organization:
-    unknown = set(fields) - set(ORGANIZATION_FIELDS)
-    if unknown:
-        raise ValidationError({name: _("This field cannot be changed here.") for name in sorted(unknown)})
+    reject_unknown_fields(fields, ORGANIZATION_FIELDS)
     organization = Organization(municipality=municipality, **fields)
     if pk is not None:
         organization.pk = pk
@@ -251,9 +246,7 @@ def organization_create(*, actor: Any, municipality: Municipality, pk: Any = Non
 
 @transaction.atomic
 def organization_update(*, actor: Any, organization: Organization, **changes: Any) -> Organization:
-    unknown = set(changes) - set(ORGANIZATION_FIELDS)
-    if unknown:
-        raise ValidationError({name: _("This field cannot be changed here.") for name in sorted(unknown)})
+    reject_unknown_fields(changes, ORGANIZATION_FIELDS)
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
     before = snapshot(organization)
     for name, value in changes.items():
@@ -287,9 +280,7 @@ LOCATION_FIELDS = (
 
 @transaction.atomic
 def location_create(*, actor: Any, municipality: Municipality, pk: Any = None, **fields: Any) -> Location:
-    unknown = set(fields) - set(LOCATION_FIELDS)
-    if unknown:
-        raise ValidationError({name: _("This field cannot be changed here.") for name in sorted(unknown)})
+    reject_unknown_fields(fields, LOCATION_FIELDS)
     location = Location(municipality=municipality, **fields)
     if pk is not None:
         location.pk = pk
@@ -303,9 +294,7 @@ def location_create(*, actor: Any, municipality: Municipality, pk: Any = None, *
 
 @transaction.atomic
 def location_update(*, actor: Any, location: Location, **changes: Any) -> Location:
-    unknown = set(changes) - set(LOCATION_FIELDS)
-    if unknown:
-        raise ValidationError({name: _("This field cannot be changed here.") for name in sorted(unknown)})
+    reject_unknown_fields(changes, LOCATION_FIELDS)
     location = Location.objects.select_for_update().get(pk=location.pk)
     before = snapshot(location)
     for name, value in changes.items():

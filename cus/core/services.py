@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from cus.audit.services import record_create, record_update, snapshot
 from cus.core.models import Centre, CentreKind, Municipality, Team, TeamKind
+from cus.core.validation import reject_unknown_fields
 
 
 @transaction.atomic
@@ -58,9 +59,7 @@ CENTRE_EDITABLE = ("name", "street_address", "postal_code", "city", "bip_url", "
 
 @transaction.atomic
 def centre_update(*, actor: Any, centre: Centre, **changes: Any) -> Centre:
-    unknown = set(changes) - set(CENTRE_EDITABLE)
-    if unknown:
-        raise ValidationError({name: _("This field cannot be changed here.") for name in sorted(unknown)})
+    reject_unknown_fields(changes, CENTRE_EDITABLE)
     centre = Centre.objects.select_for_update().get(pk=centre.pk)
     before = snapshot(centre)
     for name, value in changes.items():
