@@ -18,6 +18,9 @@ command -v pg_createcluster >/dev/null || need+=(postgresql postgresql-contrib)
 [ -x /usr/bin/chromedriver ] || need+=(chromium-driver)
 command -v msgfmt >/dev/null || need+=(gettext)
 [ -d /usr/share/fonts/truetype/dejavu ] || need+=(fonts-dejavu-core)
+# WeasyPrint renders the PDF letters and plans with Pango; pdftotext reads them back in the tests.
+ldconfig -p | grep -q libpangoft2-1.0.so.0 || need+=(libpango-1.0-0 libpangoft2-1.0-0)
+command -v pdftotext >/dev/null || need+=(poppler-utils)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     step "Installing Debian packages: ${need[*]}"
