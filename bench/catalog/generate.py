@@ -29,6 +29,7 @@ django.setup()
 
 from django.db import transaction  # noqa: E402
 
+from cus.catalog import public_cache  # noqa: E402
 from cus.catalog.models import (  # noqa: E402
     AREAS_TAXONOMY_ID,
     TARGET_GROUPS_TAXONOMY_ID,
@@ -197,6 +198,7 @@ def generate(municipalities: int, services_per: int, seed: int = 2026) -> None:
             for service in batch:
                 service.search_document = service_document(service)
             Service.objects.bulk_update(batch, ["search_document"], batch_size=2000)
+        public_cache.bump()  # bulk writes send no signals: cached public answers must go stale by hand
         done = min(batch_start + 100, municipalities)
         print(f"  {done}/{municipalities} municipalities, {time.perf_counter() - started:.0f} s", flush=True)
     print(

@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 VENV = ROOT / ".venv" / "bin"
 VAR = ROOT / "var" / "bench"
 SEARCH_WORDS = ["uslugi opiekuncze", "klub seniora", "asystent rodziny", "rehabilitacja", "pomoc prawna"]
+SPREAD = 2000  # services the second detail load walks through: more than a worker's cache keeps (300 entries)
 
 
 def free_port() -> int:
@@ -125,10 +126,12 @@ for qs in search:
     results.append(timed(sql, params, 40))
 sid = Service.objects.published().values_list("id", flat=True).first()
 detail_sql, detail_params = Service.objects.filter(pk=sid).values().query.sql_with_params()
+many = [str(pk) for pk in Service.objects.published().order_by("?").values_list("id", flat=True)[:{spread}]]
 print(json.dumps({{
     "search": {{"p50": statistics.median(r["p50"] for r in results), "p95": max(r["p95"] for r in results)}},
     "detail": timed(detail_sql, detail_params, 200),
     "service_id": str(sid),
+    "service_ids": many,
 }}))
 """
 
@@ -150,7 +153,11 @@ print(json.dumps(counts))
 """
 
 
-def wrk(url: str, seconds: int, connections: int) -> dict:
+def load_average() -> str:
+    return " / ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def wrk(url: str, seconds: int, connections: int, paths: Path | None = None) -> dict:
     out = subprocess.run(
         [
             "wrk",
@@ -166,6 +173,7 @@ def wrk(url: str, seconds: int, connections: int) -> dict:
         check=True,
         capture_output=True,
         text=True,
+        env={**os.environ, "WRK_PATHS": str(paths) if paths else ""},
     ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
@@ -195,22 +203,36 @@ def bench(name: str, env: dict[str, str], seconds: int, connections: int, portal
                 break
             except OSError:
                 time.sleep(0.2)
-        baseline = in_process(env, BASELINE.format(words=SEARCH_WORDS))
+        baseline = in_process(env, BASELINE.format(words=SEARCH_WORDS, spread=SPREAD))
         counts = in_process(env, QUERY_COUNT.format(portal=portal_path))
+        spread = VAR / f"paths-{name}.txt"
+        spread.write_text("".join(f"/api/hsds/services/{pk}\n" for pk in baseline["service_ids"]))
         targets = [
-            ("portal search", f"{base}{portal_path}?q=uslugi+opiekuncze", baseline["search"]),
-            ("/api/hsds/services?search=", f"{base}/api/hsds/services?search=uslugi+opiekuncze", baseline["search"]),
-            ("/api/hsds/services/{id}", f"{base}/api/hsds/services/{baseline['service_id']}", baseline["detail"]),
+            ("portal search", f"{base}{portal_path}?q=uslugi+opiekuncze", baseline["search"], None),
+            (
+                "/api/hsds/services?search=",
+                f"{base}/api/hsds/services?search=uslugi+opiekuncze",
+                baseline["search"],
+                None,
+            ),
+            ("/api/hsds/services/{id}", f"{base}/api/hsds/services/{baseline['service_id']}", baseline["detail"], None),
+            (
+                f"/api/hsds/services/{{id}} over {SPREAD:,} services (mostly cache misses)",
+                f"{base}/api/hsds/services/{baseline['service_id']}",
+                baseline["detail"],
+                spread,
+            ),
         ]
-        for label, url, raw in targets:
+        for label, url, raw, paths in targets:
             for _ in range(20):  # warm both workers' connections and caches
                 urllib.request.urlopen(url, timeout=10).read()
-            result = wrk(url, seconds, connections)
+            result = wrk(url, seconds, connections, paths)
             rows.append(
                 f"| {name} | {label} | {result['p50']:.1f} | {result['p95']:.1f} | {result['rps']:.0f} | "
                 f"{result['errors']} | {raw['p50']:.2f} / {raw['p95']:.2f} |"
             )
         rows.append(f"| {name} | SQL queries per request | {json.dumps(counts)} | | | | |")
+        rows.append(f"| {name} | load average (1 / 5 / 15 min) at the end | {load_average()} | | | | |")
     finally:
         server.terminate()
         server.wait(timeout=20)
@@ -246,10 +268,11 @@ def main() -> None:
     args = parser.parse_args()
     VAR.mkdir(parents=True, exist_ok=True)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout
+    dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    where = f"Working tree after {commit.strip()}" if dirty else f"Commit {commit.strip()}"
     rows = [
-        f"Commit {commit.strip()}; {args.municipalities} municipalities × {args.services} services; "
-        "gunicorn 2 workers; "
-        f"wrk -t2 -c{args.connections} -d{args.seconds}s on loopback.",
+        f"{where}; {args.municipalities} municipalities × {args.services} services; gunicorn 2 workers; "
+        f"wrk -t2 -c{args.connections} -d{args.seconds}s on loopback; load average at the start {load_average()}.",
         "",
         "| database | endpoint | p50 ms | p95 ms | req/s | errors | raw SQL p50 / p95 ms |",
         "| --- | --- | --- | --- | --- | --- | --- |",

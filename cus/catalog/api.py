@@ -11,28 +11,32 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from pydantic import field_validator
 
-from cus.catalog import queries, services, tabular
+from cus.catalog import hsds_io, hsds_tabular, queries, services, tabular
 from cus.catalog.models import (
     AREAS_TAXONOMY_ID,
     TARGET_GROUPS_TAXONOMY_ID,
+    Contact,
     FeeKind,
     FeeUnit,
     Location,
     LocationType,
     Organization,
+    PhoneType,
     ProviderKind,
     Service,
     ServiceAtLocation,
     ServiceStatus,
     TaxonomyTerm,
 )
+from cus.catalog.validators import validate_phone
 from cus.core.access import access_object
 from cus.core.api_schemas import (
     AUTH_ERRORS,
@@ -200,6 +204,9 @@ class OrganizationOut(Schema):
     krs: str
     legal_status: str
     year_incorporated: int | None
+    archived_at: datetime.datetime | None = Field(
+        description="When the provider was archived: offered for no new service, not shown to the public."
+    )
     updated_at: datetime.datetime
 
     @staticmethod
@@ -225,11 +232,49 @@ class LocationOut(Schema):
     wheelchair_accessible: bool
     accessibility: str
     phone: str
+    archived_at: datetime.datetime | None = Field(
+        description="When the location was archived: offered for no new service, not shown to the public."
+    )
     updated_at: datetime.datetime
 
     @staticmethod
     def resolve_municipality(obj: Location) -> str:
         return obj.municipality.teryt
+
+
+class ContactOut(Schema):
+    id: uuid.UUID
+    name: str
+    title: str = Field(description="Position (job title).")
+    department: str
+    email: str
+    phone: str
+
+
+class PhoneOut(Schema):
+    id: uuid.UUID
+    number: str
+    extension: str
+    type: PhoneType
+    description: str
+
+
+class HistoryChangeOut(Schema):
+    field: str
+    before: str
+    after: str
+
+
+class HistoryEntryOut(Schema):
+    id: int
+    timestamp: datetime.datetime
+    action: str = Field(description="create, update or delete.")
+    action_label: str
+    user: str = Field(description="The user as recorded at the time.")
+    object_type: str = Field(description="What changed: the row itself, a place of the service, a contact person.")
+    object_id: str
+    description: str = Field(description="What the entry is about, in words (e.g. status: Published).")
+    changes: list[HistoryChangeOut]
 
 
 class RowErrorOut(Schema):
@@ -256,6 +301,17 @@ class ImportReportOut(Schema):
 
 
 # --- input ---------------------------------------------------------------------------------------------------------
+
+
+def _phone(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = " ".join(value.split())
+    try:
+        validate_phone(value)
+    except ValidationError as exc:
+        raise ValueError(exc.messages[0]) from exc
+    return value
 
 
 def _naive(value: datetime.time | None) -> datetime.time | None:
@@ -315,6 +371,8 @@ class _ServiceFields(InputSchema):
     wait_time: str | None = Field(None, max_length=250)
     required_documents: list[DocumentIn] | None = Field(None, max_length=50)
 
+    _phone = field_validator("phone")(_phone)
+
 
 class ServiceCreate(_ServiceFields):
     municipality: str | None = Field(
@@ -348,6 +406,8 @@ class OrganizationPatch(InputSchema):
     legal_status: str | None = Field(None, max_length=250)
     year_incorporated: int | None = Field(None, ge=1800, le=2100)
 
+    _phone = field_validator("phone")(_phone)
+
 
 class OrganizationCreate(OrganizationPatch):
     municipality: str | None = Field(None, max_length=7, description="TERYT code of the catalog.")
@@ -372,6 +432,8 @@ class LocationPatch(InputSchema):
     wheelchair_accessible: bool | None = None
     accessibility: str | None = None
     phone: str | None = Field(None, max_length=30)
+
+    _phone = field_validator("phone")(_phone)
 
 
 class LocationCreate(LocationPatch):
@@ -408,6 +470,37 @@ class ServiceFilters(InputSchema):
     provider: uuid.UUID | None = None
     municipality: str = Field("", max_length=7, description="TERYT code of a municipality served.")
     sort: ServiceSort | None = Field(None, description="Default: relevance with q, name without.")
+
+
+class ArchiveIn(InputSchema):
+    archived: bool = Field(description="true archives, false restores from the archive.")
+
+
+class ContactPatch(InputSchema):
+    name: str | None = Field(None, min_length=1, max_length=250)
+    title: str | None = Field(None, max_length=250, description="Position (job title).")
+    department: str | None = Field(None, max_length=250)
+    email: str | None = Field(None, max_length=254)
+    phone: str | None = Field(None, max_length=30, description="Polish number: nine digits, optionally after +48.")
+
+    _phone = field_validator("phone")(_phone)
+
+
+class ContactIn(ContactPatch):
+    name: str = Field(min_length=1, max_length=250)
+
+
+class PhoneIn(InputSchema):
+    number: str = Field(min_length=1, max_length=30, description="Polish number: nine digits, optionally after +48.")
+    extension: str = Field("", max_length=6, pattern=r"^[0-9]*$")
+    type: PhoneType = PhoneType.VOICE
+    description: str = Field("", max_length=250)
+
+    _phone = field_validator("number")(_phone)
+
+
+class PhonesIn(InputSchema):
+    phones: list[PhoneIn] = Field(max_length=20, description="The further numbers; replaces the list.")
 
 
 class TextFilter(InputSchema):
@@ -660,6 +753,42 @@ def service_import(
     }
 
 
+# --- HSDS export ---------------------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/export/hsds",
+    response={200: dict[str, Any], **AUTH_ERRORS},
+    summary="The whole catalog (every status) as an HSDS 3.0 JSON document",
+)
+def export_hsds_json(request: HttpRequest) -> Any:
+    require_permission(request, "catalog.view_service")
+    return hsds_io.export_catalog(municipalities=queries.municipalities_for(request.user, "catalog.view_service"))
+
+
+@router.get(
+    "/export/hsds.zip",
+    response={200: None, **AUTH_ERRORS},
+    summary="The whole catalog as an HSDS 3.0 tabular data package (ZIP: datapackage.json and CSV files)",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "A ZIP file",
+                "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def export_hsds_datapackage(request: HttpRequest) -> Any:
+    require_permission(request, "catalog.view_service")
+    content = hsds_tabular.export_datapackage(
+        municipalities=queries.municipalities_for(request.user, "catalog.view_service")
+    )
+    response = HttpResponse(content, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="katalog-hsds-{timezone.localdate().isoformat()}.zip"'
+    return response
+
+
 # --- providers -----------------------------------------------------------------------------------------------------
 
 
@@ -753,3 +882,227 @@ def location_update(request: HttpRequest, location_id: str, payload: LocationPat
     location = access_object(request.user, Location, "change", pk=_uuid_or_404(location_id))
     data = payload.model_dump(exclude_unset=True)
     return services.location_update(actor=request.user, location=location, **_location_changes(request, data))
+
+
+@router.get(
+    "/locations/{location_id}/history",
+    response={200: list[HistoryEntryOut], **DETAIL_ERRORS},
+    summary="Change history of a location",
+)
+@paginate(Pagination)
+def location_history(request: HttpRequest, location_id: str) -> Any:
+    require_permission(request, "catalog.view_location")
+    location = access_object(request.user, Location, "view", pk=_uuid_or_404(location_id))
+    return _history(queries.object_history(location), Location)
+
+
+@router.post(
+    "/locations/{location_id}/archive",
+    response={200: LocationOut, **BODY_DETAIL_ERRORS},
+    summary="Archive a location (or restore it)",
+)
+def location_archive(request: HttpRequest, location_id: str, payload: ArchiveIn) -> Any:
+    require_permission(request, "catalog.change_location")
+    location = access_object(request.user, Location, "change", pk=_uuid_or_404(location_id))
+    services.location_set_archived(actor=request.user, location=location, archived=payload.archived)
+    return Location.objects.select_related("municipality").get(pk=location.pk)
+
+
+@router.delete(
+    "/locations/{location_id}",
+    response={204: None, **DETAIL_ERRORS},
+    summary="Delete a location no service uses (422 lists what still uses it)",
+)
+def location_delete(request: HttpRequest, location_id: str) -> Any:
+    require_permission(request, "catalog.delete_location")
+    location = access_object(request.user, Location, "delete", pk=_uuid_or_404(location_id))
+    services.location_delete(actor=request.user, location=location)
+    return Status(204, None)
+
+
+# --- providers: history, archive, delete ---------------------------------------------------------------------------
+
+
+@router.get(
+    "/providers/{provider_id}/history",
+    response={200: list[HistoryEntryOut], **DETAIL_ERRORS},
+    summary="Change history of a provider",
+)
+@paginate(Pagination)
+def organization_history(request: HttpRequest, provider_id: str) -> Any:
+    require_permission(request, "catalog.view_organization")
+    organization = access_object(request.user, Organization, "view", pk=_uuid_or_404(provider_id))
+    return _history(queries.object_history(organization), Organization)
+
+
+@router.post(
+    "/providers/{provider_id}/archive",
+    response={200: OrganizationOut, **BODY_DETAIL_ERRORS},
+    summary="Archive a provider (or restore it)",
+)
+def organization_archive(request: HttpRequest, provider_id: str, payload: ArchiveIn) -> Any:
+    require_permission(request, "catalog.change_organization")
+    organization = access_object(request.user, Organization, "change", pk=_uuid_or_404(provider_id))
+    services.organization_set_archived(actor=request.user, organization=organization, archived=payload.archived)
+    return Organization.objects.select_related("municipality").get(pk=organization.pk)
+
+
+@router.delete(
+    "/providers/{provider_id}",
+    response={204: None, **DETAIL_ERRORS},
+    summary="Delete a provider nothing uses (422 lists what still uses it)",
+)
+def organization_delete(request: HttpRequest, provider_id: str) -> Any:
+    require_permission(request, "catalog.delete_organization")
+    organization = access_object(request.user, Organization, "delete", pk=_uuid_or_404(provider_id))
+    services.organization_delete(actor=request.user, organization=organization)
+    return Status(204, None)
+
+
+# --- service history -----------------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/services/{service_id}/history",
+    response={200: list[HistoryEntryOut], **DETAIL_ERRORS},
+    summary="Change history of a service (its places, hours, documents and contact people included)",
+)
+@paginate(Pagination)
+def service_history(request: HttpRequest, service_id: str) -> Any:
+    require_permission(request, "catalog.view_service")
+    service = access_object(request.user, Service, "view", pk=_uuid_or_404(service_id))
+    return _history(queries.service_history(service), Service)
+
+
+class _HistoryRows:
+    """A lazily sliced audit queryset whose items are history rows in words (``@paginate`` slices it)."""
+
+    def __init__(self, entries: Any, model: Any) -> None:
+        self.entries = entries.select_related("actor")
+        self.model = model
+
+    def count(self) -> int:
+        return int(self.entries.count())
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: Any) -> Any:
+        entries = self.entries[index]
+        if isinstance(index, slice):
+            return [self._row(e) for e in entries]
+        return self._row(entries)
+
+    def _row(self, entry: Any) -> dict[str, Any]:
+        row = queries.history_row(entry, self.model)
+        return {
+            "id": entry.pk,
+            "timestamp": entry.timestamp,
+            "action": entry.action,
+            "action_label": str(entry.get_action_display()),
+            "user": entry.actor_label,
+            "object_type": entry.object_type,
+            "object_id": entry.object_id,
+            "description": str(row["message"]),
+            "changes": [{k: str(v) for k, v in c.items()} for c in row["changes"]],
+        }
+
+
+def _history(entries: Any, model: Any) -> Any:
+    return _HistoryRows(entries, model)
+
+
+# --- contact people ------------------------------------------------------------------------------------------------
+
+CONTACT_OWNER_MODELS: dict[str, tuple[Any, str]] = {
+    "services": (Service, "service_id"),
+    "providers": (Organization, "provider_id"),
+    "locations": (Location, "location_id"),
+}
+
+
+def _contact_routes(segment: str, model: Any, label: str) -> None:
+    field = model._meta.model_name
+
+    def owner_of(request: HttpRequest, owner_id: str, action: str = "change") -> Any:
+        return access_object(request.user, model, action, pk=_uuid_or_404(owner_id))
+
+    def contact_of(request: HttpRequest, owner: Any, contact_id: str) -> Contact:
+        return access_object(request.user, Contact, "change", pk=_uuid_or_404(contact_id), **{field: owner})
+
+    @router.get(
+        f"/{segment}/{{owner_id}}/phones",
+        response={200: list[PhoneOut], **DETAIL_ERRORS},
+        summary=f"Further phone numbers of a {label}",
+        operation_id=f"catalog_{field}_phone_list",
+    )
+    def phone_list(request: HttpRequest, owner_id: str) -> Any:
+        require_permission(request, f"catalog.view_{field}")
+        return list(queries.phones_of(owner_of(request, owner_id, "view")))
+
+    @router.put(
+        f"/{segment}/{{owner_id}}/phones",
+        response={200: list[PhoneOut], **BODY_DETAIL_ERRORS},
+        summary=f"Replace the further phone numbers of a {label}",
+        operation_id=f"catalog_{field}_phone_set",
+    )
+    def phone_set(request: HttpRequest, owner_id: str, payload: PhonesIn) -> Any:
+        require_permission(request, "catalog.change_contact")
+        owner = owner_of(request, owner_id)
+        services.phones_set(
+            actor=request.user,
+            owner=owner,
+            phones=[{**p.model_dump(), "type": p.type.value} for p in payload.phones],
+        )
+        return list(queries.phones_of(owner))
+
+    @router.get(
+        f"/{segment}/{{owner_id}}/contacts",
+        response={200: list[ContactOut], **DETAIL_ERRORS},
+        summary=f"Contact people of a {label}",
+        operation_id=f"catalog_{field}_contact_list",
+    )
+    def contact_list(request: HttpRequest, owner_id: str) -> Any:
+        require_permission(request, f"catalog.view_{field}")
+        return list(queries.contacts_of(owner_of(request, owner_id, "view")))
+
+    @router.post(
+        f"/{segment}/{{owner_id}}/contacts",
+        response={201: ContactOut, **BODY_DETAIL_ERRORS},
+        summary=f"Add a contact person to a {label}",
+        operation_id=f"catalog_{field}_contact_create",
+    )
+    def contact_create(request: HttpRequest, owner_id: str, payload: ContactIn) -> Any:
+        require_permission(request, "catalog.add_contact")
+        owner = owner_of(request, owner_id)
+        data = payload.model_dump(exclude_none=True)
+        return Status(201, services.contact_create(actor=request.user, owner=owner, **data))
+
+    @router.patch(
+        f"/{segment}/{{owner_id}}/contacts/{{contact_id}}",
+        response={200: ContactOut, **BODY_DETAIL_ERRORS},
+        summary=f"Change a contact person of a {label}",
+        operation_id=f"catalog_{field}_contact_update",
+    )
+    def contact_update(request: HttpRequest, owner_id: str, contact_id: str, payload: ContactPatch) -> Any:
+        require_permission(request, "catalog.change_contact")
+        contact = contact_of(request, owner_of(request, owner_id), contact_id)
+        data = payload.model_dump(exclude_unset=True, exclude_none=True)
+        return services.contact_update(actor=request.user, contact=contact, **data)
+
+    @router.delete(
+        f"/{segment}/{{owner_id}}/contacts/{{contact_id}}",
+        response={204: None, **DETAIL_ERRORS},
+        summary=f"Remove a contact person of a {label}",
+        operation_id=f"catalog_{field}_contact_delete",
+    )
+    def contact_delete(request: HttpRequest, owner_id: str, contact_id: str) -> Any:
+        require_permission(request, "catalog.change_contact")
+        contact = contact_of(request, owner_of(request, owner_id), contact_id)
+        services.contact_delete(actor=request.user, contact=contact)
+        return Status(204, None)
+
+
+_contact_routes("services", Service, "service")
+_contact_routes("providers", Organization, "provider")
+_contact_routes("locations", Location, "location")

@@ -157,6 +157,24 @@ def build(municipality: Municipality) -> int:
     for spec in PROVIDERS:
         fields = {k: v for k, v in spec.items() if k != "key"}
         providers[spec["key"]] = services.organization_create(actor=None, municipality=municipality, **fields)
+    # Contact people and further numbers of the centre (fictional people, numbers of the demo exchange).
+    services.contact_create(
+        actor=None,
+        owner=providers["cus"],
+        name="Anna Nowicka",
+        title="organizatorka usług społecznych",
+        department="Dział usług społecznych",
+        phone="+48 22 100 20 31",
+        email="uslugi@cus.przykladowa.example",
+    )
+    services.phones_set(
+        actor=None,
+        owner=providers["cus"],
+        phones=[
+            {"number": "+48 22 100 20 39", "type": "fax", "description": "sekretariat"},
+            {"number": "+48 601 100 200", "type": "text", "description": "SMS dla osób głuchych"},
+        ],
+    )
     locations = {}
     for spec in LOCATIONS:
         fields = {k: v for k, v in spec.items() if k not in {"key", "provider"}}

@@ -9,8 +9,10 @@ from django.utils.translation import gettext_lazy as _
 
 from cus.catalog import queries
 from cus.catalog.models import (
+    Contact,
     Location,
     Organization,
+    Phone,
     RequiredDocument,
     Schedule,
     ScheduleException,
@@ -18,6 +20,7 @@ from cus.catalog.models import (
     ServiceStatus,
 )
 from cus.catalog.services import LOCATION_FIELDS, ORGANIZATION_FIELDS
+from cus.catalog.validators import validate_phone
 from cus.core.forms import StyledForm, style_widgets
 
 
@@ -64,7 +67,18 @@ class MunicipalityChoiceMixin:
             fields["municipality"].initial = municipalities.first()
 
 
-class ServiceForm(MunicipalityChoiceMixin, forms.ModelForm[Service]):
+class PhoneMixin:
+    """Checks the ``phone`` field as a Polish number (+48 and nine digits, spaces allowed)."""
+
+    cleaned_data: dict[str, Any]
+
+    def clean_phone(self) -> str:
+        phone = " ".join((self.cleaned_data.get("phone") or "").split())
+        validate_phone(phone)
+        return phone
+
+
+class ServiceForm(PhoneMixin, MunicipalityChoiceMixin, forms.ModelForm[Service]):
     languages = forms.CharField(
         label=_("Languages"),
         required=False,
@@ -111,7 +125,9 @@ class ServiceForm(MunicipalityChoiceMixin, forms.ModelForm[Service]):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         creating = self.instance._state.adding
-        self.fields["organization"].queryset = queries.organizations_for(user, action="view")  # type: ignore[attr-defined]
+        self.fields["organization"].queryset = queries.organizations_for(  # type: ignore[attr-defined]
+            user, action="view", active=True, keep=self.instance.organization_id
+        )
         self.fields["areas"].queryset = queries.area_terms()  # type: ignore[attr-defined]
         self.fields["target_groups"].queryset = queries.target_group_terms()  # type: ignore[attr-defined]
         from cus.core.models import Municipality
@@ -155,7 +171,7 @@ class DocumentForm(forms.ModelForm[RequiredDocument]):
 DocumentFormSet = forms.formset_factory(DocumentForm, extra=2, can_delete=True, max_num=50, validate_max=True)
 
 
-class OrganizationForm(MunicipalityChoiceMixin, forms.ModelForm[Organization]):
+class OrganizationForm(PhoneMixin, MunicipalityChoiceMixin, forms.ModelForm[Organization]):
     class Meta:
         model = Organization
         fields = [name for name in ORGANIZATION_FIELDS if name != "parent"]
@@ -168,7 +184,7 @@ class OrganizationForm(MunicipalityChoiceMixin, forms.ModelForm[Organization]):
         style_widgets(self)
 
 
-class LocationForm(MunicipalityChoiceMixin, forms.ModelForm[Location]):
+class LocationForm(PhoneMixin, MunicipalityChoiceMixin, forms.ModelForm[Location]):
     class Meta:
         model = Location
         fields = list(LOCATION_FIELDS)
@@ -181,10 +197,57 @@ class LocationForm(MunicipalityChoiceMixin, forms.ModelForm[Location]):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organization"].queryset = queries.organizations_for(user)  # type: ignore[attr-defined]
+        self.fields["organization"].queryset = queries.organizations_for(  # type: ignore[attr-defined]
+            user, active=True, keep=self.instance.organization_id
+        )
         if self.instance._state.adding:
             self.add_municipality_field(user, "catalog.add_location")
         style_widgets(self)
+
+
+class ContactForm(PhoneMixin, forms.ModelForm[Contact]):
+    """A contact person of a provider, a service or a location."""
+
+    class Meta:
+        model = Contact
+        fields = ["name", "title", "department", "email", "phone"]
+        help_texts = {
+            "phone": _("Nine digits, optionally after +48, e.g. +48 22 123 45 67."),
+            "email": _("Give a phone number, an e-mail address or both."),
+        }
+        widgets = {
+            "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+            "email": forms.EmailInput(attrs={"autocomplete": "email"}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style_widgets(self)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("phone") and not data.get("email") and not self.has_error("phone"):
+            self.add_error("phone", _("Give a phone number or an e-mail address."))
+        return data
+
+    def contact_fields(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class PhoneForm(forms.ModelForm[Phone]):
+    class Meta:
+        model = Phone
+        fields = ["number", "extension", "type", "description"]
+        widgets = {"number": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"})}
+        help_texts = {"number": _("Nine digits, optionally after +48, e.g. +48 22 123 45 67.")}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style_widgets(self)
+
+
+PhoneFormSet = forms.formset_factory(PhoneForm, extra=2, can_delete=True, max_num=20, validate_max=True)
+PHONE_FORM_FIELDS = ["number", "extension", "type", "description"]
 
 
 class ServiceLocationForm(StyledForm):
@@ -193,7 +256,7 @@ class ServiceLocationForm(StyledForm):
 
     def __init__(self, *args: Any, service: Service, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["location"].queryset = queries.locations_for(user).filter(  # type: ignore[attr-defined]
+        self.fields["location"].queryset = queries.locations_for(user, active=True).filter(  # type: ignore[attr-defined]
             municipality_id=service.municipality_id
         )
 

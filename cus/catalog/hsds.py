@@ -12,6 +12,7 @@ Rules of the mapping:
 from __future__ import annotations
 
 import datetime
+import functools
 import uuid
 import zoneinfo
 from collections.abc import Iterable
@@ -108,7 +109,11 @@ def _number(value: Decimal | int | None) -> float | int | None:
 
 
 def _utc_offset(day: datetime.date | None) -> float | int:
-    day = day or timezone.localdate()
+    return _utc_offset_on(day or timezone.localdate())
+
+
+@functools.lru_cache(maxsize=4096)
+def _utc_offset_on(day: datetime.date) -> float | int:
     moment = datetime.datetime.combine(day, datetime.time(12, 0), tzinfo=WARSAW)
     offset = moment.utcoffset() or datetime.timedelta()
     hours = offset.total_seconds() / 3600
@@ -141,7 +146,6 @@ def service_prefetches(full: bool) -> list[Any]:
         ),
         "service_at_locations__schedules",
         "service_at_locations__schedule_exceptions",
-        "organization__contacts",
     ]
 
 
@@ -164,7 +168,6 @@ def sal_for_output(queryset: QuerySet[ServiceAtLocation], *, full: bool) -> Quer
         "service__municipalities_served",
         "service__required_documents",
         "service__contacts",
-        "service__organization__contacts",
     )
 
 

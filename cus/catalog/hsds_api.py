@@ -21,7 +21,6 @@ A separate NinjaAPI from the staff API (its own OpenAPI at /api/hsds/openapi.jso
 from __future__ import annotations
 
 import datetime
-import json
 import math
 import uuid
 from collections.abc import Callable, Iterator
@@ -29,9 +28,10 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.serializers.json import DjangoJSONEncoder
+from django.core.cache import cache
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest, JsonResponse, StreamingHttpResponse
+from django.db.models.expressions import RawSQL
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils.csp import CSP
@@ -39,8 +39,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csp import csp_override
 from ninja import NinjaAPI, Query
 from ninja.errors import ValidationError as NinjaValidationError
+from pydantic_core import to_json
 
-from cus.catalog import hsds
+from cus.catalog import hsds, public_cache
 from cus.catalog.models import (
     Location,
     Organization,
@@ -49,7 +50,7 @@ from cus.catalog.models import (
     Taxonomy,
     TaxonomyTerm,
 )
-from cus.catalog.search import search_services
+from cus.catalog.search import load_in_order, page_keys, search_services
 from cus.core.api_schemas import ErrorOut
 
 SCHEMA_BASE = "https://raw.githubusercontent.com/openreferral/specification/3.0/schema/"
@@ -59,6 +60,7 @@ PER_PAGE_MAX = 100
 DEFAULT_RADIUS_KM = 10.0
 EARTH_RADIUS_KM = 6371.0088
 NDJSON = "application/x-ndjson"
+DETAIL_CACHE_SECONDS = 600
 
 api = NinjaAPI(
     title="Otwarte CUS — Open Referral HSDS 3.0",
@@ -221,8 +223,15 @@ def _text(value: str | None) -> str:
     return (value or "").replace("\x00", "").strip()
 
 
-def _json_line(data: dict[str, Any]) -> str:
-    return json.dumps(data, ensure_ascii=False, cls=DjangoJSONEncoder) + "\n"
+def _json(data: dict[str, Any]) -> HttpResponse:
+    """A JSON response in UTF-8; pydantic-core's encoder (already a dependency, through django-ninja) is four times
+    faster than ``json.dumps`` on these plain dicts of strings and numbers. No re-validation: the dicts are built
+    by ``cus.catalog.hsds`` and their shape is checked against the HSDS schemas by the tests."""
+    return HttpResponse(to_json(data), content_type="application/json")
+
+
+def _json_line(data: dict[str, Any]) -> bytes:
+    return to_json(data) + b"\n"
 
 
 def _respond(
@@ -233,18 +242,30 @@ def _respond(
     page: int,
     per_page: int,
     fmt: str,
+    load: QuerySet[Any] | None = None,
 ) -> HttpResponseBase:
-    """A page of ``rows`` (a queryset or ``OrderedRows``), or all of them as NDJSON."""
+    """A page of ``rows`` (a queryset or ``OrderedRows``), or all of them as NDJSON.
+
+    With ``load`` (a queryset of the same model with what ``render`` reads), the page's keys and the total come from
+    one query on ``rows`` and the page's rows are then read by key from ``load``: a full-text search matches and
+    ranks once instead of twice, and its sort carries keys rather than whole rows. ``load`` filters by nothing but
+    the keys (which only ``rows`` chose): another condition would let SQLite scan that condition's index instead
+    of looking the keys up (the status index: 25 ms for a page of 25 published services)."""
     if fmt == "ndjson":
 
-        def lines() -> Iterator[str]:
+        def lines() -> Iterator[bytes]:
             for item in rows.iterator(chunk_size=PER_PAGE_MAX):
                 yield _json_line(render(item))
 
         return StreamingHttpResponse(lines(), content_type=NDJSON)
-    total = rows.count()
     start = (page - 1) * per_page
-    items = list(rows[start : start + per_page]) if total > start else []
+    if load is not None:
+        keys, counted = page_keys(rows, start, per_page)
+        total = counted if counted is not None else (0 if start == 0 else rows.count())
+        items = load_in_order(load, keys)
+    else:
+        total = rows.count()
+        items = list(rows[start : start + per_page]) if total > start else []
     total_pages = math.ceil(total / per_page) if total else 0
     body = {
         "total_items": total,
@@ -256,7 +277,7 @@ def _respond(
         "empty": not items,
         "contents": [render(item) for item in items],
     }
-    return JsonResponse(body, json_dumps_params={"ensure_ascii": False})
+    return _json(body)
 
 
 class OrderedRows:
@@ -397,9 +418,11 @@ def service_list(
         modified_after=modified_after,
     )
     render: Callable[[Service], dict[str, Any]]
+    load: QuerySet[Service]
     if minimal:
         # The spec's minimal form is id and modified date; name and status stay so that items remain valid.
         queryset = queryset.only("id", "name", "status", "updated_at", "organization_id")
+        load = Service.objects.only("id", "name", "status", "updated_at", "organization_id")
 
         def render(s: Service) -> dict[str, Any]:
             return {
@@ -410,11 +433,13 @@ def service_list(
             }
     elif full:
         queryset = hsds.services_for_output(queryset, full=True)
+        load = hsds.services_for_output(Service.objects.all(), full=True)
         render = hsds.service_full
     else:
         queryset = hsds.services_for_output(queryset, full=False)
+        load = hsds.services_for_output(Service.objects.all(), full=False)
         render = hsds.service_list_item
-    return _respond(request, queryset, render, page=page, per_page=per_page, fmt=fmt)
+    return _respond(request, queryset, render, page=page, per_page=per_page, fmt=fmt, load=load)
 
 
 @api.get(
@@ -424,11 +449,30 @@ def service_list(
     openapi_extra=_detail_doc("compiled/service.json", "The service with all its related data."),
 )
 def service_detail(request: HttpRequest, id: str) -> HttpResponseBase:
+    """Built with ten queries (the service and its nested rows), so the encoded answer is cached under the
+    catalog's version (``public_cache``: bumped by every write to catalog data) and the service's own
+    ``updated_at``. A cached answer costs one query, which also checks that the service is still published."""
     pk = _path_uuid(id)
-    service = hsds.services_for_output(published_services().filter(pk=pk), full=True).first()
-    if service is None:
+    found = (
+        published_services()
+        .filter(pk=pk)
+        .annotate(catalog_version=RawSQL(public_cache.VERSION_SQL, ()))  # noqa: S611 (a constant statement)
+        .values_list("updated_at", "catalog_version")
+        .first()
+    )
+    if found is None:
         raise Http404(_("No published service has this id."))
-    return JsonResponse(hsds.service_full(service), json_dumps_params={"ensure_ascii": False})
+    updated_at, version = found
+    key = f"hsds:service:{pk.hex}:{version}:{updated_at.timestamp() if updated_at else ''}"
+    body = cache.get(key) if version is not None else None
+    if body is None:
+        service = hsds.services_for_output(published_services().filter(pk=pk), full=True).first()
+        if service is None:  # unpublished between the two queries
+            raise Http404(_("No published service has this id."))
+        body = to_json(hsds.service_full(service))
+        if version is not None:
+            cache.set(key, body, DETAIL_CACHE_SECONDS)
+    return HttpResponse(body, content_type="application/json")
 
 
 def public_organizations() -> QuerySet[Organization]:
@@ -489,9 +533,7 @@ def organization_detail(
     ).first()
     if organization is None:
         raise Http404(_("No organization with published services has this id."))
-    return JsonResponse(
-        hsds.organization_full(organization, full_service=full_service), json_dumps_params={"ensure_ascii": False}
-    )
+    return _json(hsds.organization_full(organization, full_service=full_service))
 
 
 # Services at locations
@@ -646,7 +688,7 @@ def service_at_location_detail(request: HttpRequest, id: str) -> HttpResponseBas
     ).first()
     if sal is None:
         raise Http404(_("No service at a location of a published service has this id."))
-    return JsonResponse(hsds.sal_full(sal), json_dumps_params={"ensure_ascii": False})
+    return _json(hsds.sal_full(sal))
 
 
 # Taxonomies
@@ -684,7 +726,7 @@ def taxonomy_detail(request: HttpRequest, id: str) -> HttpResponseBase:
     taxonomy = Taxonomy.objects.filter(pk=_path_uuid(id)).first()
     if taxonomy is None:
         raise Http404(_("No taxonomy has this id."))
-    return JsonResponse(hsds.taxonomy_dict(taxonomy), json_dumps_params={"ensure_ascii": False})
+    return _json(hsds.taxonomy_dict(taxonomy))
 
 
 @api.get(
@@ -730,4 +772,4 @@ def taxonomy_term_detail(request: HttpRequest, id: str) -> HttpResponseBase:
     term = TaxonomyTerm.objects.select_related("taxonomy").filter(pk=_path_uuid(id)).first()
     if term is None:
         raise Http404(_("No taxonomy term has this id."))
-    return JsonResponse(hsds.taxonomy_term_dict(term), json_dumps_params={"ensure_ascii": False})
+    return _json(hsds.taxonomy_term_dict(term))

@@ -38,6 +38,7 @@ import datetime
 import re
 import uuid
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -60,6 +61,8 @@ from cus.catalog.models import (
     Location,
     LocationType,
     Organization,
+    Phone,
+    PhoneType,
     ProviderKind,
     Service,
     ServiceAtLocation,
@@ -78,9 +81,12 @@ PROVIDER_KIND_LINK = "provider_kind"
 # Export
 
 
-def _services(municipality: Municipality | None) -> Any:
-    queryset = Service.objects.all() if municipality is None else Service.objects.filter(municipality=municipality)
-    return hsds.services_for_output(queryset.order_by("name", "pk"), full=True)
+def _in_catalog(queryset: Any, municipality: Municipality | None, municipalities: Iterable[Any] | None) -> Any:
+    if municipality is not None:
+        queryset = queryset.filter(municipality=municipality)
+    if municipalities is not None:
+        queryset = queryset.filter(municipality__in=list(municipalities))
+    return queryset
 
 
 def organization_export(organization: Organization) -> dict[str, Any]:
@@ -97,19 +103,17 @@ def organization_export(organization: Organization) -> dict[str, Any]:
     return data
 
 
-def export_catalog(municipality: Municipality | None = None) -> dict[str, Any]:
-    """The whole catalog of one municipality (or of all) as one HSDS document."""
-    organizations = (
-        Organization.objects.all() if municipality is None else Organization.objects.filter(municipality=municipality)
-    )
-    services: QuerySet[Service] = (
-        Service.objects.all() if municipality is None else Service.objects.filter(municipality=municipality)
-    )
+def export_catalog(
+    municipality: Municipality | None = None, *, municipalities: Iterable[Any] | None = None
+) -> dict[str, Any]:
+    """The whole catalog of one municipality (or of ``municipalities``, or of all) as one HSDS document."""
+    organizations = _in_catalog(Organization.objects.all(), municipality, municipalities)
+    services: QuerySet[Service] = _in_catalog(Service.objects.all(), municipality, municipalities)
     providers = hsds.organizations_for_output(
         organizations.order_by("name", "pk"), full=True, services=services.order_by("name", "pk")
     )
     terms = TaxonomyTerm.objects.select_related("taxonomy").order_by("taxonomy__name", "position", "name", "pk")
-    return {
+    document = {
         "hsds_version": hsds.HSDS_VERSION,
         "generator": GENERATOR,
         "generated_at": timezone.now().isoformat(),
@@ -117,8 +121,86 @@ def export_catalog(municipality: Municipality | None = None) -> dict[str, Any]:
         "taxonomies": [hsds.taxonomy_dict(t) for t in Taxonomy.objects.order_by("name", "pk")],
         "taxonomy_terms": [hsds.taxonomy_term_dict(t) for t in terms],
         "organizations": [organization_export(o) for o in providers],
-        "services": [hsds.service_full(s) for s in _services(municipality)],
+        "services": [
+            hsds.service_full(s) for s in hsds.services_for_output(services.order_by("name", "pk"), full=True)
+        ],
     }
+    _add_location_contacts(document, municipality, municipalities)
+    _add_further_phones(document, municipality, municipalities)
+    return document
+
+
+def phone_export(phone: Phone, owner_field: str, owner_id: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {"id": str(phone.pk), owner_field: str(owner_id), "number": phone.number, "type": phone.type}
+    if phone.extension:
+        data["extension"] = int(phone.extension)
+    if phone.description:
+        data["description"] = phone.description
+    return data
+
+
+def _add_further_phones(
+    document: dict[str, Any], municipality: Municipality | None, municipalities: Iterable[Any] | None
+) -> None:
+    """Further phone numbers (``Phone`` rows) after the main one in each owner's HSDS ``phones``."""
+    phones = Phone.objects.select_related("service", "organization", "location").order_by("type", "number", "pk")
+    if municipality is not None:
+        phones = phones.filter(Phone.tenant_q([municipality.pk]))
+    if municipalities is not None:
+        phones = phones.filter(Phone.tenant_q([getattr(m, "pk", m) for m in municipalities]))
+    by_owner: dict[str, list[dict[str, Any]]] = {}
+    for phone in phones:
+        owner = phone.owner
+        if owner is not None:
+            field = f"{owner._meta.model_name}_id"
+            by_owner.setdefault(str(owner.pk), []).append(phone_export(phone, field, owner.pk))
+    if not by_owner:
+        return
+    owners = (
+        document["organizations"]
+        + document["services"]
+        + [loc for org in document["organizations"] for loc in org.get("locations", [])]
+        + [
+            sal["location"]
+            for service in document["services"]
+            for sal in service.get("service_at_locations", [])
+            if "location" in sal
+        ]
+    )
+    for owner in owners:
+        extra = by_owner.get(owner.get("id"))
+        if extra:
+            known = {p.get("id") for p in owner.get("phones", [])}
+            owner["phones"] = owner.get("phones", []) + [p for p in extra if p["id"] not in known]
+
+
+def _add_location_contacts(
+    document: dict[str, Any], municipality: Municipality | None, municipalities: Iterable[Any] | None
+) -> None:
+    """Contact people of a place (HSDS ``location.contacts``), added to each location object of the document."""
+    contacts = Contact.objects.filter(location__isnull=False).order_by("name", "pk")
+    if municipality is not None:
+        contacts = contacts.filter(location__municipality=municipality)
+    if municipalities is not None:
+        contacts = contacts.filter(location__municipality__in=list(municipalities))
+    by_location: dict[str, list[dict[str, Any]]] = {}
+    for contact in contacts:
+        data = hsds.contact_dict(contact)
+        data["location_id"] = str(contact.location_id)
+        if contact.department:
+            data["department"] = contact.department
+        by_location.setdefault(str(contact.location_id), []).append(data)
+    if not by_location:
+        return
+    locations = [loc for org in document["organizations"] for loc in org.get("locations", [])] + [
+        sal["location"]
+        for service in document["services"]
+        for sal in service.get("service_at_locations", [])
+        if "location" in sal
+    ]
+    for location in locations:
+        if location.get("id") in by_location:
+            location["contacts"] = by_location[location["id"]]
 
 
 # Import
@@ -230,6 +312,26 @@ def _phone(value: Any) -> str:
     return _str(value).strip('"').strip()[:30]
 
 
+def _main_phone_item(obj: dict[str, Any], owner_id: Any, *, own_export: bool = False) -> dict[str, Any] | None:
+    """The owner's main number among its HSDS phones: the one with the id our export gives it, else the first."""
+    phones = [p for p in obj.get("phones") or [] if isinstance(p, dict)]
+    if not phones:
+        return None
+    if owner_id is not None:
+        main_id = hsds.derived_id(owner_id, "phone")
+        for phone in phones:
+            if phone.get("id") == main_id:
+                return phone
+        if own_export:
+            return None  # only further numbers: the owner had no main number
+    return phones[0]
+
+
+def _main_phone(obj: dict[str, Any], owner_id: Any, *, own_export: bool = False) -> str:
+    main = _main_phone_item(obj, owner_id, own_export=own_export)
+    return _phone(main.get("number")) if main else ""
+
+
 def _time(value: Any) -> datetime.time | None:
     text = _str(value)
     match = re.match(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?", text)
@@ -260,6 +362,8 @@ class Importer:
         # In a whole document the services come fully nested in "services"; an organization's own list of
         # services only names them.
         self.in_document = False
+        # Our own export names each owner's main phone by a derived id; in another system's feed it is the first.
+        self.own_export = False
 
     # Entry
 
@@ -268,6 +372,7 @@ class Importer:
             data = tabular_to_document(data)
         if isinstance(data, dict) and ("services" in data or "organizations" in data) and "id" not in data:
             self.in_document = True
+            self.own_export = data.get("generator") == GENERATOR
             for key in ("taxonomies", "taxonomy_terms", "organizations", "services"):
                 items = list(enumerate(data.get(key) or []))
                 if key == "organizations":
@@ -410,7 +515,7 @@ class Importer:
             "year_incorporated": obj.get("year_incorporated")
             if isinstance(obj.get("year_incorporated"), int)
             else None,
-            "phone": _phone((obj.get("phones") or [{}])[0].get("number")) if obj.get("phones") else "",
+            "phone": _main_phone(obj, pk, own_export=self.own_export),
             "nip": "",
             "regon": "",
             "krs": "",
@@ -452,12 +557,40 @@ class Importer:
             organization = catalog_services.organization_update(actor=self.actor, organization=existing, **fields)
             self.report.updated["organization"] += 1
         self._contacts(obj.get("contacts") or [], f"{path}.contacts", organization=organization)
+        self._further_phones(obj, path, organization)
         for index, location in enumerate(obj.get("locations") or []):
             self.import_location(location, f"{path}.locations[{index}]", organization=organization)
         for index, service in enumerate([] if self.in_document else obj.get("services") or []):
             if isinstance(service, dict) and "name" in service:
                 self.import_service(service, f"{path}.services[{index}]", organization=organization)
         return organization
+
+    def _further_phones(self, obj: dict[str, Any], path: str, owner: Any) -> None:
+        """The phones after the main one become further numbers; a number that is not Polish is left out."""
+        if "phones" not in obj:
+            return
+        main = _main_phone_item(obj, owner.pk, own_export=self.own_export)
+        rows = []
+        for index, item in enumerate(obj.get("phones") or []):
+            if item is main or not isinstance(item, dict) or not _phone(item.get("number")):
+                continue
+            extension = item.get("extension")
+            row = {
+                "number": _phone(item.get("number")),
+                "extension": str(int(extension)) if isinstance(extension, (int, float)) else _str(extension, 6),
+                "type": _str(item.get("type")) if _str(item.get("type")) in PhoneType.values else PhoneType.VOICE,
+                "description": _str(item.get("description"), 250),
+            }
+            try:
+                Phone(**row, **{owner._meta.model_name: owner}).full_clean()
+            except ValidationError as exc:
+                self.report.warn(f"{path}.phones[{index}]", f"Left out: {_messages(exc)}")
+                continue
+            rows.append(row)
+        try:
+            catalog_services.phones_set(actor=self.actor, owner=owner, phones=rows)
+        except ValidationError as exc:
+            self.report.warn(f"{path}.phones", f"Left out: {_messages(exc)}")
 
     def _contacts(self, items: list[Any], path: str, **owner: Any) -> None:
         for index, item in enumerate(items):
@@ -469,12 +602,13 @@ class Importer:
             values = {
                 "name": _str(item.get("name"), 250),
                 "title": _str(item.get("title"), 250),
+                "department": _str(item.get("department"), 250),
                 "email": _str(item.get("email"), 254),
                 "phone": _phone(phones[0].get("number")) if phones and isinstance(phones[0], dict) else "",
             }
             contact = Contact.objects.filter(pk=pk).first()
             if contact is not None:
-                owner_row = contact.service or contact.organization
+                owner_row = contact.owner
                 if owner_row is None or owner_row.municipality_id != self.municipality.pk:
                     raise ValidationError({"contacts": "A contact id belongs to another municipality's catalog."})
                 before = snapshot(contact)
@@ -528,7 +662,6 @@ class Importer:
             organization = Organization.objects.filter(pk=owner_id, municipality=self.municipality).first()
             if organization is None:
                 self.report.warn(f"{path}.organization_id", "The organization is not in the catalog: left out.")
-        phones = obj.get("phones") or []
         latitude, longitude = self._coordinate(obj.get("latitude")), self._coordinate(obj.get("longitude"))
         if latitude is None or longitude is None or abs(latitude) > 90 or abs(longitude) > 180:
             if obj.get("latitude") is not None or obj.get("longitude") is not None:
@@ -553,7 +686,7 @@ class Importer:
                 for a in accessibility
                 if a.get("details") != hsds.WHEELCHAIR_DETAILS and _str(a.get("description"))
             ),
-            "phone": _phone(phones[0].get("number")) if phones and isinstance(phones[0], dict) else "",
+            "phone": _main_phone(obj, pk, own_export=self.own_export),
         }
         if existing is None:
             location = catalog_services.location_create(
@@ -563,6 +696,8 @@ class Importer:
         else:
             location = catalog_services.location_update(actor=self.actor, location=existing, **fields)
             self.report.updated["location"] += 1
+        self._contacts(obj.get("contacts") or [], f"{path}.contacts", location=location)
+        self._further_phones(obj, path, location)
         return location
 
     @staticmethod
@@ -807,7 +942,6 @@ class Importer:
             )
         served = self._served(obj, path)
         languages = self._languages(obj, path)
-        phones = obj.get("phones") or []
 
         def number(value: Any) -> int | None:
             return int(value) if isinstance(value, (int, float)) and 0 <= value <= 130 else None
@@ -819,7 +953,7 @@ class Importer:
             "description": _str(obj.get("description")) or _str(obj.get("name")),
             "url": _str(obj.get("url"), 200),
             "email": _str(obj.get("email"), 254),
-            "phone": _phone(phones[0].get("number")) if phones and isinstance(phones[0], dict) else "",
+            "phone": _main_phone(obj, pk, own_export=self.own_export),
             "eligibility_description": _str(obj.get("eligibility_description")),
             "minimum_age": number(obj.get("minimum_age")),
             "maximum_age": number(obj.get("maximum_age")),
@@ -869,6 +1003,7 @@ class Importer:
         if documents or existing:
             catalog_services.required_documents_set(actor=self.actor, service=service, documents=documents)
         self._contacts(obj.get("contacts") or [], f"{path}.contacts", service=service)
+        self._further_phones(obj, path, service)
         kept = set()
         for index, sal in enumerate(obj.get("service_at_locations") or []):
             if isinstance(sal, dict):
@@ -954,6 +1089,7 @@ def tabular_to_document(tables: dict[str, Any]) -> dict[str, Any]:
         for org in rows("organizations.csv")
     ]
     return {
+        **({"generator": tables["generator"]} if isinstance(tables.get("generator"), str) else {}),
         "taxonomies": rows("taxonomies.csv"),
         "taxonomy_terms": [],
         "organizations": organizations,

@@ -7,13 +7,14 @@ import uuid
 from typing import TYPE_CHECKING, ClassVar
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext, pgettext_lazy
 
 from cus.catalog.reference import AREAS_TAXONOMY, TARGET_GROUPS_TAXONOMY
-from cus.catalog.validators import validate_krs, validate_nip, validate_regon
+from cus.catalog.validators import validate_krs, validate_nip, validate_phone, validate_regon
 from cus.core.models import Municipality, TenantModel, postal_code_validator
 from cus.core.scoping import ScopedQuerySet
 
@@ -53,7 +54,7 @@ class TaxonomyTerm(models.Model):
     name_en = models.CharField(_("name in English"), max_length=250, blank=True)
     description = models.TextField(_("description"))
     parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    position = models.PositiveSmallIntegerField(pgettext_lazy("order in a list", "position"), default=0)
     term_uri = models.URLField(_("term URI"), blank=True)
 
     class Meta:
@@ -95,6 +96,9 @@ class Organization(TenantModel):
         _("year founded"), null=True, blank=True, validators=[MinValueValidator(1800), MaxValueValidator(2100)]
     )
     parent = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="units")
+    # An archived provider stays in the records (its services and history) but is offered for no new service
+    # and is never shown to the public (it may have no published service).
+    archived_at = models.DateTimeField(_("archived at"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -154,6 +158,8 @@ class Location(TenantModel):
     wheelchair_accessible = models.BooleanField(_("accessible for wheelchair users"), default=False)
     accessibility = models.TextField(_("accessibility for people with disabilities"), blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
+    # Archived: kept for the services that used it, offered for no new service, never shown to the public.
+    archived_at = models.DateTimeField(_("archived at"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -300,6 +306,24 @@ class Service(TenantModel):
     @property
     def is_free(self) -> bool:
         return self.fee_kind == FeeKind.FREE
+
+    @property
+    def age_text(self) -> str:
+        """The age limits in words, with the plural form of the language ("1 rok", "2 lata", "5 lat")."""
+        return age_text(self.minimum_age, self.maximum_age)
+
+
+def age_text(minimum: int | None, maximum: int | None) -> str:
+    if minimum is None and maximum is None:
+        return str(_("no age limit"))
+    if maximum is None:
+        return ngettext("from %(age)s year", "from %(age)s years", minimum or 0) % {"age": minimum}
+    if minimum is None or minimum == 0:
+        return ngettext("up to %(age)s year", "up to %(age)s years", maximum) % {"age": maximum}
+    return ngettext("%(minimum)s–%(maximum)s year", "%(minimum)s–%(maximum)s years", maximum) % {
+        "minimum": minimum,
+        "maximum": maximum,
+    }
 
 
 class ServiceAtLocation(models.Model):
@@ -450,15 +474,17 @@ class RequiredDocument(models.Model):
 
 
 class Contact(models.Model):
-    """A named contact person for a service or a provider."""
+    """A named contact person (osoba do kontaktu) for a service, a provider or a location."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     service = models.ForeignKey(Service, on_delete=models.CASCADE, null=True, blank=True, related_name="contacts")
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, null=True, blank=True, related_name="contacts"
     )
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, null=True, blank=True, related_name="contacts")
     name = models.CharField(_("name"), max_length=250)
-    title = models.CharField(_("position"), max_length=250, blank=True)
+    title = models.CharField(pgettext_lazy("job title", "position"), max_length=250, blank=True)
+    department = models.CharField(_("department"), max_length=250, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
 
@@ -468,7 +494,8 @@ class Contact(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(service__isnull=False) | Q(organization__isnull=False), name="catalog_contact_has_owner"
+                condition=Q(service__isnull=False) | Q(organization__isnull=False) | Q(location__isnull=False),
+                name="catalog_contact_has_owner",
             )
         ]
         verbose_name = _("contact person")
@@ -477,7 +504,87 @@ class Contact(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def owner(self) -> Service | Organization | Location | None:
+        return self.service or self.organization or self.location
+
     @classmethod
     def tenant_q(cls, municipality_ids: Iterable[int]) -> Q:
         ids = list(municipality_ids)
-        return Q(service__municipality_id__in=ids) | Q(organization__municipality_id__in=ids)
+        return (
+            Q(service__municipality_id__in=ids)
+            | Q(organization__municipality_id__in=ids)
+            | Q(location__municipality_id__in=ids)
+        )
+
+    def audit_tenant(self) -> tuple[int | None, int | None]:
+        owner = self.owner
+        return None, owner.municipality_id if owner is not None else None
+
+
+class PhoneType(models.TextChoices):
+    """Kinds of phone service (RFC 6350 types, as HSDS phone.type)."""
+
+    VOICE = "voice", _("Phone")
+    CELL = "cell", _("Mobile phone")
+    FAX = "fax", _("Fax")
+    TEXT = "text", _("Text messages (SMS)")
+    TEXTPHONE = "textphone", _("Textphone for deaf people")
+    VIDEO = "video", _("Video call")
+
+
+class Phone(models.Model):
+    """A further phone number (numer telefonu) of a provider, a service or a location, beside its main ``phone``:
+    e.g. the secretariat, a mobile for emergencies or a fax (HSDS phone)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, null=True, blank=True, related_name="phones")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, null=True, blank=True, related_name="phones"
+    )
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, null=True, blank=True, related_name="phones")
+    number = models.CharField(_("number"), max_length=30, validators=[validate_phone])
+    extension = models.CharField(
+        _("extension"),
+        max_length=6,
+        blank=True,
+        validators=[RegexValidator(r"^[0-9]{1,6}$", _("An extension has up to six digits."))],
+    )
+    type = models.CharField(_("kind"), max_length=10, choices=PhoneType.choices, default=PhoneType.VOICE)
+    description = models.CharField(
+        _("note"), max_length=250, blank=True, help_text=_("E.g. secretariat, on weekdays 8:00–15:00.")
+    )
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["type", "number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(service__isnull=False) | Q(organization__isnull=False) | Q(location__isnull=False),
+                name="catalog_phone_has_owner",
+            )
+        ]
+        verbose_name = _("phone number")
+        verbose_name_plural = _("phone numbers")
+
+    def __str__(self) -> str:
+        text = self.number + (f" wew. {self.extension}" if self.extension else "")
+        return f"{text} ({self.description})" if self.description else text
+
+    @property
+    def owner(self) -> Service | Organization | Location | None:
+        return self.service or self.organization or self.location
+
+    @classmethod
+    def tenant_q(cls, municipality_ids: Iterable[int]) -> Q:
+        ids = list(municipality_ids)
+        return (
+            Q(service__municipality_id__in=ids)
+            | Q(organization__municipality_id__in=ids)
+            | Q(location__municipality_id__in=ids)
+        )
+
+    def audit_tenant(self) -> tuple[int | None, int | None]:
+        owner = self.owner
+        return None, owner.municipality_id if owner is not None else None

@@ -290,3 +290,53 @@ def search_services(queryset: QuerySet[Any], query: str) -> QuerySet[Any]:
             any_prefix |= Q(search_document__startswith=prefix) | Q(search_document__contains=f" {prefix}")
         condition &= any_prefix
     return queryset.filter(condition)
+
+
+def page_keys(queryset: QuerySet[Any], start: int, size: int) -> tuple[list[Any], int | None]:
+    """The primary keys of rows ``start .. start + size`` of ``queryset`` in its order, and the number of all its
+    rows, in ONE query (``COUNT(*) OVER ()``): a search then matches and ranks once per page instead of twice
+    (once for the count, once for the page). The count is ``None`` when the page is past the end (no row carries
+    it): call ``queryset.count()`` then. Only the key and the ordering columns are selected, so the sort does not
+    drag whole rows along; load the page's rows by key afterwards (``load_in_order``).
+
+    The window function runs in an outer query because SQLite refuses ``bm25()`` beside a window function."""
+    query = queryset.query
+    order = list(query.order_by or (queryset.model._meta.ordering or ["pk"]))
+    if "pk" not in {name.lstrip("-") for name in order}:
+        order.append("pk")  # a total order: pages neither repeat nor skip rows
+    aliases: dict[str, Any] = {"page_key": F("pk")}
+    outer_order: list[str] = []
+    for index, name in enumerate(order):
+        if not isinstance(name, str) or name.startswith("?"):
+            raise ValueError(f"page_keys: unsupported ordering {name!r}")
+        field = name.lstrip("-")
+        direction = " DESC" if name.startswith("-") else ""
+        if field in query.extra_select or field in query.annotations:
+            column = field
+        else:
+            column = f"page_order_{index}"
+            aliases[column] = F(field)
+        outer_order.append(f'page."{column}"{direction}')
+    selected = {"extra": query.extra_select, "annotations": query.annotations}
+    columns = [*aliases, *(n.lstrip("-") for n in order if any(n.lstrip("-") in names for names in selected.values()))]
+    inner = queryset.order_by().annotate(**aliases).values_list(*dict.fromkeys(columns))
+    inner_sql, params = inner.query.sql_with_params()
+    sql = (
+        f'SELECT page."page_key", COUNT(*) OVER () FROM ({inner_sql}) page'  # noqa: S608 (compiled by Django)
+        f" ORDER BY {', '.join(outer_order)} LIMIT %s OFFSET %s"
+    )
+    connection = connections[queryset.db]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*params, size, start))
+        rows = cursor.fetchall()
+    pk_field = queryset.model._meta.pk
+    keys = [pk_field.to_python(row[0]) for row in rows]
+    return keys, (rows[0][1] if rows else None)
+
+
+def load_in_order(queryset: QuerySet[Any], keys: list[Any]) -> list[Any]:
+    """The rows of ``queryset`` with these primary keys, in the order of ``keys`` (its own order is ignored)."""
+    if not keys:
+        return []
+    by_key = {row.pk: row for row in queryset.order_by().filter(pk__in=keys)}
+    return [by_key[key] for key in keys if key in by_key]

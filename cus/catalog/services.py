@@ -16,8 +16,10 @@ from cus.audit.services import record_create, record_delete, record_update, snap
 from cus.catalog.models import (
     AREAS_TAXONOMY_ID,
     TARGET_GROUPS_TAXONOMY_ID,
+    Contact,
     Location,
     Organization,
+    Phone,
     RequiredDocument,
     Schedule,
     ScheduleException,
@@ -83,10 +85,18 @@ def _check_terms(areas: Iterable[TaxonomyTerm], target_groups: Iterable[Taxonomy
         raise ValidationError(errors)
 
 
-def _check_tenant(municipality: Municipality, organization: Organization | None, served: list[Municipality]) -> None:
+def _check_tenant(
+    municipality: Municipality,
+    organization: Organization | None,
+    served: list[Municipality],
+    *,
+    previous_organization_id: Any = None,
+) -> None:
     errors = {}
     if organization is not None and organization.municipality_id != municipality.pk:
         errors["organization"] = _("The provider belongs to another municipality's catalog.")
+    elif organization is not None and organization.archived_at and organization.pk != previous_organization_id:
+        errors["organization"] = _("The provider is archived: choose another one, or restore it first.")
     if not served:
         errors["municipalities_served"] = _("Choose at least one municipality where the service is available.")
     if errors:
@@ -135,6 +145,7 @@ def service_update(
     reject_unknown_fields(changes, SERVICE_FIELDS)
     service = Service.objects.select_for_update().get(pk=service.pk)
     before = snapshot(service)
+    previous_organization_id = service.organization_id
     for name, value in changes.items():
         setattr(service, name, value)
     service.full_clean(exclude=["search_document"])
@@ -144,7 +155,7 @@ def service_update(
         list(municipalities_served) if municipalities_served is not None else list(service.municipalities_served.all())
     )
     _check_terms(new_areas, new_groups)
-    _check_tenant(service.municipality, service.organization, served)
+    _check_tenant(service.municipality, service.organization, served, previous_organization_id=previous_organization_id)
     service.save()
     if areas is not None:
         service.areas.set(new_areas)
@@ -211,6 +222,15 @@ def _check_publishable(service: Service) -> None:
         errors["application_process"] = _("Describe how to apply before publishing.")
     if not service.service_at_locations.exists():
         errors["service_at_locations"] = _("Add at least one location before publishing.")
+    if service.organization.archived_at:
+        errors["organization"] = _("The provider is archived: choose another one, or restore it first.")
+    archived = [
+        sal.location.name
+        for sal in service.service_at_locations.select_related("location")
+        if sal.location.archived_at is not None
+    ]
+    if archived:
+        errors["service_at_locations"] = _("These locations are archived: %(names)s.") % {"names": ", ".join(archived)}
     if errors:
         raise ValidationError(errors)
 
@@ -287,6 +307,8 @@ def location_create(*, actor: Any, municipality: Municipality, pk: Any = None, *
     location.full_clean()
     if location.organization is not None and location.organization.municipality_id != municipality.pk:
         raise ValidationError({"organization": _("The provider belongs to another municipality's catalog.")})
+    if location.organization is not None and location.organization.archived_at:
+        raise ValidationError({"organization": _("The provider is archived: choose another one, or restore it first.")})
     location.save()
     record_create(actor=actor, instance=location)
     return location
@@ -297,9 +319,15 @@ def location_update(*, actor: Any, location: Location, **changes: Any) -> Locati
     reject_unknown_fields(changes, LOCATION_FIELDS)
     location = Location.objects.select_for_update().get(pk=location.pk)
     before = snapshot(location)
+    previous_organization_id = location.organization_id
     for name, value in changes.items():
         setattr(location, name, value)
     location.full_clean()
+    organization = location.organization
+    if organization is not None and organization.municipality_id != location.municipality_id:
+        raise ValidationError({"organization": _("The provider belongs to another municipality's catalog.")})
+    if organization is not None and organization.archived_at and organization.pk != previous_organization_id:
+        raise ValidationError({"organization": _("The provider is archived: choose another one, or restore it first.")})
     location.save()
     record_update(actor=actor, instance=location, before=before)
     for sal in location.service_at_locations.select_related("service"):
@@ -321,6 +349,8 @@ def service_location_add(
     """Offer the service at a location with its weekly hours (weekday, opens_at, closes_at, ...) and exceptions."""
     if location.municipality_id != service.municipality_id:
         raise ValidationError({"location": _("The location belongs to another municipality's catalog.")})
+    if Location.objects.filter(pk=location.pk, archived_at__isnull=False).exists():
+        raise ValidationError({"location": _("The location is archived: restore it before offering services there.")})
     if ServiceAtLocation.objects.filter(service=service, location=location).exists():
         raise ValidationError({"location": _("The service is already offered at this location.")})
     sal = ServiceAtLocation(service=service, location=location, description=description)
@@ -411,3 +441,259 @@ def required_documents_set(*, actor: Any, service: Service, documents: Iterable[
     from cus.audit.services import record
 
     record(action=AuditAction.UPDATE, actor=actor, instance=service, before=before, after=after, message="documents")
+
+
+# --- archive and delete providers and locations ----------------------------------------------------------------------
+
+REFERENCE_LIMIT = 10
+
+
+def _names(items: Iterable[Any]) -> str:
+    names = [str(item) for item in items]
+    if len(names) > REFERENCE_LIMIT:
+        more = len(names) - REFERENCE_LIMIT
+        return ", ".join(names[:REFERENCE_LIMIT]) + " " + _("and %(count)s more") % {"count": more}
+    return ", ".join(names)
+
+
+def organization_references(organization: Organization) -> list[tuple[str, str]]:
+    """What still points at the provider: (what, the names), empty when it can be deleted."""
+    found = []
+    services = list(organization.services.order_by("name").values_list("name", flat=True))
+    if services:
+        found.append((_("services"), _names(services)))
+    locations = list(organization.locations.order_by("name").values_list("name", flat=True))
+    if locations:
+        found.append((_("locations"), _names(locations)))
+    units = list(organization.units.order_by("name").values_list("name", flat=True))
+    if units:
+        found.append((_("units of this provider"), _names(units)))
+    return found
+
+
+def location_references(location: Location) -> list[tuple[str, str]]:
+    services = list(
+        location.service_at_locations.select_related("service")
+        .order_by("service__name")
+        .values_list("service__name", flat=True)
+    )
+    return [(_("services offered here"), _names(services))] if services else []
+
+
+def _listed(references: list[tuple[str, str]]) -> str:
+    return "; ".join(f"{what}: {names}" for what, names in references)
+
+
+def _published_using(queryset: Any) -> list[str]:
+    return list(queryset.filter(status=ServiceStatus.PUBLISHED).order_by("name").values_list("name", flat=True))
+
+
+@transaction.atomic
+def organization_delete(*, actor: Any, organization: Organization) -> None:
+    """Delete a provider nothing refers to (its contact people go with it); otherwise explain what refers to it."""
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    references = organization_references(organization)
+    if references:
+        raise ValidationError(
+            _(
+                "The provider cannot be deleted while it is used by — %(references)s. Archive it instead, or first "
+                "move or delete what uses it."
+            )
+            % {"references": _listed(references)},
+            code="referenced",
+        )
+    before = snapshot(organization)
+    before["contacts"] = [snapshot(c) for c in organization.contacts.all()]
+    before["phones"] = [_phone_text(p) for p in organization.phones.all()]
+    record_delete(actor=actor, instance=organization, before=before)
+    organization.delete()
+
+
+@transaction.atomic
+def location_delete(*, actor: Any, location: Location) -> None:
+    location = Location.objects.select_for_update().get(pk=location.pk)
+    references = location_references(location)
+    if references:
+        raise ValidationError(
+            _(
+                "The location cannot be deleted while it is used by — %(references)s. Archive it instead, or first "
+                "remove it from those services."
+            )
+            % {"references": _listed(references)},
+            code="referenced",
+        )
+    before = snapshot(location)
+    before["contacts"] = [snapshot(c) for c in location.contacts.all()]
+    before["phones"] = [_phone_text(p) for p in location.phones.all()]
+    record_delete(actor=actor, instance=location, before=before)
+    location.delete()
+
+
+@transaction.atomic
+def organization_set_archived(*, actor: Any, organization: Organization, archived: bool) -> Organization:
+    """Archive a provider (offered for no new service, hidden from the public) or restore it. A provider with a
+    published service cannot be archived: residents would see a service without its provider."""
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    if archived == (organization.archived_at is not None):
+        return organization
+    if archived:
+        published = _published_using(organization.services.all())
+        if published:
+            raise ValidationError(
+                _("Withdraw or archive its published services first: %(names)s.") % {"names": _names(published)},
+                code="published",
+            )
+    before = snapshot(organization)
+    organization.archived_at = timezone.now() if archived else None
+    organization.save(update_fields=["archived_at", "updated_at"])
+    record_update(actor=actor, instance=organization, before=before, message="archived" if archived else "restored")
+    return organization
+
+
+@transaction.atomic
+def location_set_archived(*, actor: Any, location: Location, archived: bool) -> Location:
+    location = Location.objects.select_for_update().get(pk=location.pk)
+    if archived == (location.archived_at is not None):
+        return location
+    if archived:
+        published = _published_using(Service.objects.filter(service_at_locations__location=location))
+        if published:
+            raise ValidationError(
+                _("Withdraw the published services offered here first, or remove the location from them: %(names)s.")
+                % {"names": _names(published)},
+                code="published",
+            )
+    before = snapshot(location)
+    location.archived_at = timezone.now() if archived else None
+    location.save(update_fields=["archived_at", "updated_at"])
+    record_update(actor=actor, instance=location, before=before, message="archived" if archived else "restored")
+    return location
+
+
+# --- contact people ------------------------------------------------------------------------------------------------
+
+CONTACT_FIELDS = ("name", "title", "department", "email", "phone")
+
+
+def contact_owner_key(owner: Service | Organization | Location) -> str:
+    """How a contact's audit entries name its owner (the owner's history finds them by it, even once deleted)."""
+    return f"{owner._meta.model_name}:{owner.pk}"
+
+
+def _owner_field(owner: Any) -> str:
+    if isinstance(owner, Service):
+        return "service"
+    if isinstance(owner, Organization):
+        return "organization"
+    if isinstance(owner, Location):
+        return "location"
+    raise TypeError(f"A contact cannot belong to {owner!r}.")
+
+
+def _clean_contact(contact: Contact) -> None:
+    from cus.catalog.validators import validate_phone
+
+    contact.phone = " ".join((contact.phone or "").split())
+    errors: dict[str, Any] = {}
+    try:
+        contact.full_clean()
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        validate_phone(contact.phone)
+    except ValidationError as exc:
+        errors.setdefault("phone", []).extend(exc.messages)
+    if not (contact.phone or contact.email):
+        errors.setdefault("phone", []).append(_("Give a phone number or an e-mail address."))
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def contact_create(*, actor: Any, owner: Service | Organization | Location, **fields: Any) -> Contact:
+    reject_unknown_fields(fields, CONTACT_FIELDS)
+    contact = Contact(**{_owner_field(owner): owner}, **fields)
+    _clean_contact(contact)
+    contact.save()
+    record_create(actor=actor, instance=contact, message=contact_owner_key(owner))
+    return contact
+
+
+@transaction.atomic
+def contact_update(*, actor: Any, contact: Contact, **changes: Any) -> Contact:
+    reject_unknown_fields(changes, CONTACT_FIELDS)
+    contact = (
+        Contact.objects.select_for_update().select_related("service", "organization", "location").get(pk=contact.pk)
+    )
+    before = snapshot(contact)
+    for name, value in changes.items():
+        setattr(contact, name, value)
+    _clean_contact(contact)
+    contact.save()
+    owner = contact.owner
+    assert owner is not None
+    record_update(actor=actor, instance=contact, before=before, message=contact_owner_key(owner))
+    return contact
+
+
+@transaction.atomic
+def contact_delete(*, actor: Any, contact: Contact) -> None:
+    owner = contact.owner
+    assert owner is not None
+    record_delete(actor=actor, instance=contact, before=snapshot(contact), message=contact_owner_key(owner))
+    contact.delete()
+
+
+# --- further phone numbers -------------------------------------------------------------------------------------------
+
+PHONE_FIELDS = ("number", "extension", "type", "description")
+
+
+def _phone_text(phone: Phone) -> dict[str, Any]:
+    return {name: getattr(phone, name) for name in PHONE_FIELDS}
+
+
+@transaction.atomic
+def phones_set(
+    *, actor: Any, owner: Service | Organization | Location, phones: Iterable[Mapping[str, Any]]
+) -> list[Phone]:
+    """Replace the further phone numbers of a provider, a service or a location (rows: number, extension, type,
+    description). Every row is checked; a bad row saves nothing and is named in the error."""
+    field = _owner_field(owner)
+    rows = list(phones)
+    errors: list[str] = []
+    built = []
+    for index, row in enumerate(rows):
+        unknown = set(row) - set(PHONE_FIELDS)
+        if unknown:
+            raise ValueError(f"Unknown phone fields: {sorted(unknown)}")
+        phone = Phone(**{field: owner}, **row)
+        phone.number = " ".join((phone.number or "").split())
+        try:
+            phone.full_clean(exclude=[field])
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                label = getattr(Phone._meta.get_field(name), "verbose_name", name) if name != "__all__" else ""
+                for message in messages:
+                    errors.append(
+                        _("Row %(row)s: %(field)s: %(message)s")
+                        % {"row": index + 1, "field": label, "message": message}
+                    )
+        built.append(phone)
+    numbers = [(p.number.replace(" ", "").replace("-", ""), p.extension) for p in built]
+    if len(set(numbers)) != len(numbers):
+        errors.append(_("The same number is given twice."))
+    if errors:
+        raise ValidationError({"phones": errors})
+    existing = list(Phone.objects.filter(**{field: owner}))
+    before = {"phones": [_phone_text(p) for p in existing]}
+    Phone.objects.filter(**{field: owner}).delete()
+    for phone in built:
+        phone.save()
+    after = {"phones": [_phone_text(p) for p in built]}
+    if before != after:
+        from cus.audit.models import AuditAction
+        from cus.audit.services import record
+
+        record(action=AuditAction.UPDATE, actor=actor, instance=owner, before=before, after=after, message="phones")
+    return built

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+import json
 from typing import Any
 
 from django.contrib import messages
@@ -12,27 +12,31 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from cus.accounts.permissions import has_permission
-from cus.catalog import queries, services, tabular
+from cus.catalog import hsds_io, hsds_tabular, queries, services, tabular
 from cus.catalog.forms import (
     EXCEPTION_FIELDS,
+    PHONE_FORM_FIELDS,
     SCHEDULE_FIELDS,
+    ContactForm,
     DocumentFormSet,
     ExceptionFormSet,
     ImportForm,
     LocationForm,
     OrganizationForm,
+    PhoneFormSet,
     ScheduleFormSet,
     ServiceFilterForm,
     ServiceForm,
     ServiceLocationForm,
     formset_rows,
 )
-from cus.catalog.models import Location, Organization, Service, ServiceAtLocation, ServiceStatus, Weekday
+from cus.catalog.models import Contact, Location, Organization, Service, ServiceAtLocation, ServiceStatus
 from cus.core.access import access_object
 from cus.core.views import apply_form_errors
 
@@ -105,6 +109,26 @@ def service_export(request: HttpRequest, fmt: str) -> HttpResponse:
     return _file_response(rows, fmt, "uslugi")
 
 
+@permission_required("catalog.view_service", raise_exception=True)
+def catalog_export_hsds(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The whole catalog of the user's municipalities (every status) as HSDS JSON or the tabular data package."""
+    if fmt not in ("json", "zip"):
+        raise Http404
+    municipalities = queries.municipalities_for(request.user, "catalog.view_service")
+    stamp = timezone.localdate().isoformat()
+    if fmt == "zip":
+        response = HttpResponse(
+            hsds_tabular.export_datapackage(municipalities=municipalities), content_type="application/zip"
+        )
+    else:
+        document = hsds_io.export_catalog(municipalities=municipalities)
+        response = HttpResponse(
+            json.dumps(document, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8"
+        )
+    response["Content-Disposition"] = f'attachment; filename="katalog-hsds-{stamp}.{fmt}"'
+    return response
+
+
 def _file_response(rows: list[list[str]], fmt: str, name: str) -> HttpResponse:
     if fmt == "csv":
         response = HttpResponse(tabular.export_csv(rows), content_type="text/csv; charset=utf-8")
@@ -135,59 +159,13 @@ def service_detail(request: HttpRequest, pk: Any) -> HttpResponse:
             "locations": queries.service_locations(service),
             "transitions": [{"status": t, "label": TRANSITION_LABELS.get(t, t)} for t in transitions],
             "can_change": has_permission(user, "catalog.change_service", service.municipality_id),
-            "history": [_history_row(entry) for entry in history],
+            "history": [queries.history_row(entry) for entry in history],
+            "age_text": service.age_text,
+            "contacts": queries.contacts_of(service),
+            "contact_owner": "services",
+            "phones": queries.phones_of(service),
         },
     )
-
-
-def _history_row(entry: Any) -> dict[str, Any]:
-    """An audit entry in words: who, when, what, and each changed field as before → after."""
-    before, after = entry.before or {}, entry.after or {}
-    if entry.message == "hours":
-        changes = [{"field": _("opening hours"), "before": _hours_text(before), "after": _hours_text(after)}]
-    elif entry.message == "documents":
-        changes = [
-            {"field": _("required documents"), "before": _documents_text(before), "after": _documents_text(after)}
-        ]
-    else:
-        model_fields: dict[str, Any] = {f.attname: f for f in Service._meta.concrete_fields}
-        model_fields.update({f.name: f for f in Service._meta.many_to_many})
-        changes = []
-        for name in entry.changed_fields or []:
-            if name in HISTORY_SKIPPED:
-                continue
-            field = model_fields.get(name)
-            label = str(field.verbose_name) if field is not None else name.replace("_", " ")
-            changes.append({"field": label, "before": _short(before.get(name)), "after": _short(after.get(name))})
-    return {"entry": entry, "changes": changes}
-
-
-def _hours_text(data: dict[str, Any]) -> str:
-    days = dict(Weekday.choices)
-    parts = [
-        f"{days.get(row.get('weekday'), '?')} {str(row.get('opens_at', ''))[:5]}–{str(row.get('closes_at', ''))[:5]}"
-        for row in data.get("schedules", [])
-    ]
-    parts += [f"{row.get('date')} ({row.get('description') or _('exception')})" for row in data.get("exceptions", [])]
-    return _short(parts)
-
-
-def _documents_text(data: dict[str, Any]) -> str:
-    return _short([row.get("document", "") for row in data.get("required_documents", [])])
-
-
-# Bookkeeping columns that change with every save: not worth a line in the history.
-HISTORY_SKIPPED = frozenset({"updated_at", "created_at", "search_document"})
-ISO_DATETIME = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})")
-
-
-def _short(value: Any) -> str:
-    if value in (None, "", [], {}):
-        return "—"
-    if isinstance(value, str) and (match := ISO_DATETIME.match(value)):
-        return f"{match[1]} {match[2]} UTC"
-    text = ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
-    return text if len(text) <= 120 else f"{text[:117]}…"
 
 
 def _service_form_context(form: Any, documents: Any, service: Service | None) -> dict[str, Any]:
@@ -367,14 +345,14 @@ def organization_create(request: HttpRequest) -> HttpResponse:
     form = OrganizationForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            services.organization_create(
+            organization = services.organization_create(
                 actor=request.user, municipality=form.cleaned_data["municipality"], **_organization_fields(form)
             )
         except ValidationError as exc:
             apply_form_errors(exc, form)
         else:
             messages.success(request, _("The provider was saved."))
-            return redirect("catalog:organization_list")
+            return redirect("catalog:organization_detail", pk=organization.pk)
     return render(request, "catalog/organization_form.html", {"form": form})
 
 
@@ -391,7 +369,7 @@ def organization_edit(request: HttpRequest, pk: Any) -> HttpResponse:
             apply_form_errors(exc, form)
         else:
             messages.success(request, _("The changes were saved."))
-            return redirect("catalog:organization_list")
+            return redirect("catalog:organization_detail", pk=organization.pk)
     return render(request, "catalog/organization_form.html", {"form": form, "organization": organization})
 
 
@@ -416,7 +394,7 @@ def location_create(request: HttpRequest) -> HttpResponse:
     form = LocationForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            services.location_create(
+            location = services.location_create(
                 actor=request.user,
                 municipality=form.cleaned_data["municipality"],
                 **{name: form.cleaned_data[name] for name in services.LOCATION_FIELDS},
@@ -425,7 +403,7 @@ def location_create(request: HttpRequest) -> HttpResponse:
             apply_form_errors(exc, form)
         else:
             messages.success(request, _("The location was saved."))
-            return redirect("catalog:location_list")
+            return redirect("catalog:location_detail", pk=location.pk)
     return render(request, "catalog/location_form.html", {"form": form})
 
 
@@ -444,8 +422,196 @@ def location_edit(request: HttpRequest, pk: Any) -> HttpResponse:
             apply_form_errors(exc, form)
         else:
             messages.success(request, _("The changes were saved."))
-            return redirect("catalog:location_list")
+            return redirect("catalog:location_detail", pk=location.pk)
     return render(request, "catalog/location_form.html", {"form": form, "location": location})
+
+
+@permission_required("catalog.view_organization", raise_exception=True)
+def organization_detail(request: HttpRequest, pk: Any) -> HttpResponse:
+    user: Any = request.user
+    organization = access_object(user, Organization, "view", pk=pk)
+    references = services.organization_references(organization)
+    history = queries.object_history(organization).select_related("actor")[:200]
+    return render(
+        request,
+        "catalog/organization_detail.html",
+        {
+            "organization": organization,
+            "services": queries.organization_services(organization),
+            "locations": organization.locations.order_by("name", "pk"),
+            "units": organization.units.order_by("name", "pk"),
+            "contacts": queries.contacts_of(organization),
+            "contact_owner": "providers",
+            "phones": queries.phones_of(organization),
+            "references": references,
+            "history": [queries.history_row(entry, Organization) for entry in history],
+            "can_change": has_permission(user, "catalog.change_organization", organization.municipality_id),
+            "can_delete": not references
+            and has_permission(user, "catalog.delete_organization", organization.municipality_id),
+            "can_change_contacts": has_permission(user, "catalog.change_contact", organization.municipality_id),
+        },
+    )
+
+
+@permission_required("catalog.view_location", raise_exception=True)
+def location_detail(request: HttpRequest, pk: Any) -> HttpResponse:
+    user: Any = request.user
+    location = access_object(user, Location, "view", pk=pk)
+    references = services.location_references(location)
+    history = queries.object_history(location).select_related("actor")[:200]
+    return render(
+        request,
+        "catalog/location_detail.html",
+        {
+            "location": location,
+            "offered": queries.location_services(location),
+            "contacts": queries.contacts_of(location),
+            "contact_owner": "locations",
+            "phones": queries.phones_of(location),
+            "references": references,
+            "history": [queries.history_row(entry, Location) for entry in history],
+            "can_change": has_permission(user, "catalog.change_location", location.municipality_id),
+            "can_delete": not references and has_permission(user, "catalog.delete_location", location.municipality_id),
+            "can_change_contacts": has_permission(user, "catalog.change_contact", location.municipality_id),
+        },
+    )
+
+
+def _archive(request: HttpRequest, obj: Any, function: Any, target: str, kind: str) -> HttpResponse:
+    archived = request.POST.get("archived", "1") == "1"
+    try:
+        function(actor=request.user, archived=archived, **{kind: obj})
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Archived.") if archived else _("Restored from the archive."))
+    return redirect(target, pk=obj.pk)
+
+
+@require_POST
+@permission_required("catalog.change_organization", raise_exception=True)
+def organization_archive(request: HttpRequest, pk: Any) -> HttpResponse:
+    organization = access_object(request.user, Organization, "change", pk=pk)
+    return _archive(
+        request, organization, services.organization_set_archived, "catalog:organization_detail", "organization"
+    )
+
+
+@require_POST
+@permission_required("catalog.change_location", raise_exception=True)
+def location_archive(request: HttpRequest, pk: Any) -> HttpResponse:
+    location = access_object(request.user, Location, "change", pk=pk)
+    return _archive(request, location, services.location_set_archived, "catalog:location_detail", "location")
+
+
+@require_POST
+@permission_required("catalog.delete_organization", raise_exception=True)
+def organization_delete(request: HttpRequest, pk: Any) -> HttpResponse:
+    organization = access_object(request.user, Organization, "delete", pk=pk)
+    try:
+        services.organization_delete(actor=request.user, organization=organization)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect("catalog:organization_detail", pk=organization.pk)
+    messages.success(request, _("The provider %(name)s was deleted.") % {"name": organization.name})
+    return redirect("catalog:organization_list")
+
+
+@require_POST
+@permission_required("catalog.delete_location", raise_exception=True)
+def location_delete(request: HttpRequest, pk: Any) -> HttpResponse:
+    location = access_object(request.user, Location, "delete", pk=pk)
+    try:
+        services.location_delete(actor=request.user, location=location)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect("catalog:location_detail", pk=location.pk)
+    messages.success(request, _("The location %(name)s was deleted.") % {"name": location.name})
+    return redirect("catalog:location_list")
+
+
+# --- contact people ------------------------------------------------------------------------------------------------
+
+# URL segment → the owner's model and the page to go back to.
+CONTACT_OWNERS: dict[str, tuple[Any, str]] = {
+    "services": (Service, "catalog:service_detail"),
+    "providers": (Organization, "catalog:organization_detail"),
+    "locations": (Location, "catalog:location_detail"),
+}
+
+
+def _contact_owner(request: HttpRequest, owner_kind: str, pk: Any) -> tuple[Any, str]:
+    model, detail = CONTACT_OWNERS[owner_kind]
+    # Changing the contacts of a row is changing the row: the owner's change permission reaches it.
+    return access_object(request.user, model, "change", pk=pk), detail
+
+
+@permission_required("catalog.add_contact", raise_exception=True)
+def contact_create(request: HttpRequest, owner_kind: str, pk: Any) -> HttpResponse:
+    owner, detail = _contact_owner(request, owner_kind, pk)
+    form = ContactForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.contact_create(actor=request.user, owner=owner, **form.contact_fields())
+        except ValidationError as exc:
+            apply_form_errors(exc, form)
+        else:
+            messages.success(request, _("The contact person was added."))
+            return redirect(detail, pk=owner.pk)
+    return render(request, "catalog/contact_form.html", {"form": form, "owner": owner, "back": detail, "contact": None})
+
+
+@permission_required("catalog.change_contact", raise_exception=True)
+def contact_edit(request: HttpRequest, owner_kind: str, pk: Any, contact_pk: Any) -> HttpResponse:
+    owner, detail = _contact_owner(request, owner_kind, pk)
+    contact = access_object(request.user, Contact, "change", pk=contact_pk, **{owner._meta.model_name: owner})
+    form = ContactForm(request.POST or None, instance=Contact.objects.get(pk=contact.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.contact_update(actor=request.user, contact=contact, **form.contact_fields())
+        except ValidationError as exc:
+            apply_form_errors(exc, form)
+        else:
+            messages.success(request, _("The changes were saved."))
+            return redirect(detail, pk=owner.pk)
+    return render(
+        request, "catalog/contact_form.html", {"form": form, "owner": owner, "back": detail, "contact": contact}
+    )
+
+
+@require_POST
+@permission_required("catalog.change_contact", raise_exception=True)
+def contact_delete(request: HttpRequest, owner_kind: str, pk: Any, contact_pk: Any) -> HttpResponse:
+    owner, detail = _contact_owner(request, owner_kind, pk)
+    contact = access_object(request.user, Contact, "change", pk=contact_pk, **{owner._meta.model_name: owner})
+    services.contact_delete(actor=request.user, contact=contact)
+    messages.success(request, _("The contact person %(name)s was removed.") % {"name": contact.name})
+    return redirect(detail, pk=owner.pk)
+
+
+@permission_required("catalog.change_contact", raise_exception=True)
+def phones_edit(request: HttpRequest, owner_kind: str, pk: Any) -> HttpResponse:
+    """The further phone numbers of a provider, a service or a location, edited as one list."""
+    owner, detail = _contact_owner(request, owner_kind, pk)
+    initial = [{name: getattr(p, name) for name in PHONE_FORM_FIELDS} for p in queries.phones_of(owner)]
+    formset = PhoneFormSet(request.POST or None, prefix="phones", initial=initial)
+    errors: list[str] = []
+    if request.method == "POST" and formset.is_valid():
+        try:
+            services.phones_set(actor=request.user, owner=owner, phones=formset_rows(formset, PHONE_FORM_FIELDS))
+        except ValidationError as exc:
+            errors = exc.messages
+        else:
+            messages.success(request, _("The phone numbers were saved."))
+            return redirect(detail, pk=owner.pk)
+    return render(
+        request,
+        "catalog/phones_form.html",
+        {"formset": formset, "owner": owner, "back": detail, "errors": errors},
+    )
 
 
 # --- import --------------------------------------------------------------------------------------------------------

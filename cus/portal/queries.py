@@ -6,6 +6,7 @@ import datetime
 import uuid
 from typing import Any, cast
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -22,7 +23,7 @@ from cus.catalog.models import (
     ServiceStatus,
     TaxonomyTerm,
 )
-from cus.catalog.search import search_services
+from cus.catalog.search import load_in_order, page_keys, search_services
 from cus.core.models import Municipality
 
 # The reference dicts are loosely typed; these ids are UUIDs.
@@ -99,19 +100,60 @@ def filter_services(
 
 
 def portal_search(query: str = "", **filters: Any) -> QuerySet[Service]:
-    """Published services matching the words and the filters, ready for the results list (no per-row queries)."""
-    services = filter_services(Service.objects.published(), **filters)
-    services = search_services(services, query)
-    if not (query or "").strip():
+    """Published services matching the words and the filters, best match first (by name without words)."""
+    services = search_services(filter_services(Service.objects.published(), **filters), query)
+    if not services.query.order_by:  # no searchable word
         services = services.order_by("name", "pk")
-    return services.select_related("organization").prefetch_related(
-        "areas",
-        "municipalities_served",
-        Prefetch(
-            "service_at_locations",
-            queryset=ServiceAtLocation.objects.select_related("location").order_by("location__name"),
-        ),
+    return services
+
+
+RESULT_FIELDS = (
+    "id",
+    "name",
+    "description",
+    "fee_kind",
+    "fee_unit",
+    "fee_amount",
+    "organization",
+    "organization__name",
+)
+
+
+def for_results_list(services: QuerySet[Service]) -> QuerySet[Service]:
+    """What the results list shows of each service (and only that: fewer columns to convert, no places loaded
+    just to tell whether one is accessible), read with a fixed number of queries."""
+    accessible = ServiceAtLocation.objects.filter(service=OuterRef("pk"), location__wheelchair_accessible=True)
+    return (
+        services.select_related("organization")
+        .only(*RESULT_FIELDS)
+        .annotate(wheelchair_place=Exists(accessible))
+        .prefetch_related(
+            Prefetch("areas", queryset=TaxonomyTerm.objects.only("id", "name", "name_en")),
+            Prefetch("municipalities_served", queryset=Municipality.objects.only("id", "name")),
+        )
     )
+
+
+def results_page(services: QuerySet[Service], number: Any, per_page: int) -> Page:
+    """A page of ``services`` like ``Paginator.get_page`` (not a number → the first page, out of range → the
+    last), with the keys of the page and the number of all results taken in one query (``page_keys``): the search
+    matches and ranks once, not once for the count and again for the page. Only the page's rows are then read,
+    by key, with what the list shows."""
+    paginator = Paginator(services, per_page)
+    try:
+        number = int(number)
+    except (TypeError, ValueError):
+        number = 1
+    keys, total = page_keys(services, (number - 1) * per_page, per_page) if number >= 1 else ([], None)
+    if total is None:  # nothing found, or a page out of range: count, then the last page
+        total = 0 if number == 1 else services.count()
+        paginator.count = total  # type: ignore[misc]  # a cached_property, set to what we counted
+        if not 1 <= number <= paginator.num_pages:
+            number = paginator.num_pages
+            keys = page_keys(services, (number - 1) * per_page, per_page)[0] if total else []
+    paginator.count = total  # type: ignore[misc]
+    # Only keys chosen by the search are read (a status condition here would make SQLite scan its index).
+    return Page(load_in_order(for_results_list(Service.objects.all()), keys), number, paginator)
 
 
 def published_service(pk: Any) -> Service:

@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
 from cus.portal.forms import PortalSearchForm
-from cus.portal.queries import areas_with_counts, portal_search, published_service
+from cus.portal.queries import areas_with_counts, portal_search, published_service, results_page
 
 PAGE_SIZE = 20
 
@@ -29,8 +28,7 @@ def search(request: HttpRequest) -> HttpResponse:
     form = PortalSearchForm(request.GET or None)
     if form.is_bound:
         form.is_valid()
-    services = portal_search(form.query(), **form.filters())
-    page = Paginator(services, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = results_page(portal_search(form.query(), **form.filters()), request.GET.get("page"), PAGE_SIZE)
     context: dict[str, Any] = {
         "form": form,
         "page_obj": page,

@@ -164,3 +164,14 @@ class ContactFactory(factory.django.DjangoModelFactory):
     service = factory.SubFactory(ServiceFactory)
     name = factory.Sequence(lambda n: f"Osoba kontaktowa {n}")
     email = factory.Sequence(lambda n: f"osoba{n}@cus.example")
+
+
+def matrix_objects(municipality: Any, organization: Any, location: Any, service: Any) -> dict[str, Any]:
+    """Catalog objects the permission matrix needs beside the provider, place and service it builds: a provider
+    nothing uses (deletable) and a contact person of each kind of owner."""
+    return {
+        "free_organization": OrganizationFactory(municipality=municipality),
+        "service_contact": ContactFactory(service=service),
+        "organization_contact": ContactFactory(service=None, organization=organization),
+        "location_contact": ContactFactory(service=None, location=location),
+    }

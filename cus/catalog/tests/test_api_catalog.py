@@ -188,7 +188,12 @@ def test_providers_and_locations(api: Any, coordinator_key: str, municipality: A
     assert provider["nip"] == "5260250274"
     assert provider["municipality"] == municipality.teryt
     response = api("patch", f"/api/v1/catalog/providers/{provider['id']}", coordinator_key, json={"phone": "123"})
-    assert response.json()["phone"] == "123"
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "phone"]
+    response = api(
+        "patch", f"/api/v1/catalog/providers/{provider['id']}", coordinator_key, json={"phone": "+48 22 123 45 67"}
+    )
+    assert response.json()["phone"] == "+48 22 123 45 67"
     assert api("get", "/api/v1/catalog/providers?q=Fundacja", coordinator_key).json()["count"] == 1
 
     response = api("post", "/api/v1/catalog/locations", coordinator_key, json={"name": "Punkt"})

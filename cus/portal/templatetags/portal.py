@@ -68,5 +68,9 @@ def weekly_hours(service_at_location: Any) -> list[dict[str, Any]]:
 
 @register.filter
 def wheelchair_accessible(service: Any) -> bool:
-    """Some place of the service (prefetched) is accessible for wheelchair users."""
+    """Some place of the service is accessible for wheelchair users (annotated ``wheelchair_place`` in the results
+    list, else from its prefetched places)."""
+    annotated = getattr(service, "wheelchair_place", None)
+    if annotated is not None:
+        return bool(annotated)
     return any(place.location.wheelchair_accessible for place in service.service_at_locations.all())
