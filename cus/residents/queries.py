@@ -1,0 +1,167 @@
+"""Reads of the residents app shared by the screens and the API: lists, a household's income, the access log."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db.models import Q, QuerySet, Sum
+from django.utils import timezone
+
+from cus.audit.models import AuditEntry
+from cus.audit.services import snapshot
+from cus.residents.models import (
+    Household,
+    HouseholdMember,
+    IncomeDeclaration,
+    Person,
+)
+
+PERSON_SORTS = {
+    "name": ("last_name", "first_name", "birth_date"),
+    "birth_date": ("birth_date", "last_name", "first_name"),
+    "created": ("created_at",),
+}
+GROSZ = Decimal("0.01")
+
+
+def persons_for(
+    user: Any,
+    *,
+    q: str = "",
+    pesel: str = "",
+    birth_date: datetime.date | None = None,
+    sort: str = "name",
+) -> QuerySet[Person]:
+    """Persons the user may read: surname or first-name prefix (``q``; "Kow An" matches surname and first name),
+    PESEL exact, birth date; sorted by a key of ``PERSON_SORTS``, ``-`` for descending."""
+    persons = Person.objects.restrict(user, "view")
+    words = q.split()[:3]
+    if len(words) == 1:
+        word = words[0]
+        if word.isdigit() and len(word) == 11:
+            persons = persons.filter(pesel=word)
+        else:
+            persons = persons.filter(Q(last_name__istartswith=word) | Q(first_name__istartswith=word))
+    elif len(words) >= 2:
+        first, second = words[0], words[1]
+        persons = persons.filter(
+            Q(last_name__istartswith=first, first_name__istartswith=second)
+            | Q(first_name__istartswith=first, last_name__istartswith=second)
+        )
+    if pesel:
+        persons = persons.filter(pesel=pesel.strip())
+    if birth_date:
+        persons = persons.filter(birth_date=birth_date)
+    key = sort.removeprefix("-")
+    order = PERSON_SORTS.get(key, PERSON_SORTS["name"])
+    if sort.startswith("-") and key in PERSON_SORTS:
+        order = tuple(f"-{field}" for field in order)
+    return persons.select_related("municipality").order_by(*order, "pk")
+
+
+def month_start(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+def month_end(month: datetime.date) -> datetime.date:
+    following = (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    return following - datetime.timedelta(days=1)
+
+
+def previous_months(count: int, today: datetime.date | None = None) -> list[datetime.date]:
+    """The first days of the ``count`` months before the current one, most recent first."""
+    month = month_start(today or timezone.localdate())
+    months = []
+    for _i in range(count):
+        month = (month - datetime.timedelta(days=1)).replace(day=1)
+        months.append(month)
+    return months
+
+
+def members_in_month(household: Household, month: datetime.date) -> QuerySet[HouseholdMember]:
+    """Members who belonged to the household at any day of ``month``."""
+    start, end = month_start(month), month_end(month)
+    return household.members.filter(Q(valid_from__lte=end), Q(valid_to__isnull=True) | Q(valid_to__gte=start))
+
+
+@dataclass(frozen=True)
+class HouseholdIncome:
+    """A household's income in a month (PS art. 8 ust. 3–4): the sum over members and the income per person."""
+
+    month: datetime.date
+    members: int
+    total: Decimal
+    per_person: Decimal
+    single_person: bool
+    missing: tuple[str, ...]  # members without any declaration for the month
+
+
+def household_income(household: Household, month: datetime.date) -> HouseholdIncome:
+    month = month_start(month)
+    members = list(members_in_month(household, month).select_related("person"))
+    sums = dict(
+        IncomeDeclaration.objects.filter(member__in=members, month=month)
+        .values_list("member")
+        .annotate(total=Sum("net_amount"))
+        .values_list("member", "total")
+    )
+    total = sum((sums.get(m.pk) or Decimal(0) for m in members), Decimal(0))
+    count = len(members)
+    per_person = (total / count).quantize(GROSZ, rounding=ROUND_HALF_UP) if count else Decimal("0.00")
+    return HouseholdIncome(
+        month=month,
+        members=count,
+        total=total.quantize(GROSZ, rounding=ROUND_HALF_UP),
+        per_person=per_person,
+        single_person=count == 1,
+        missing=tuple(m.person.full_name for m in members if m.pk not in sums),
+    )
+
+
+def current_membership(person: Person) -> HouseholdMember | None:
+    return HouseholdMember.objects.filter(person=person, valid_to__isnull=True).select_related("household").first()
+
+
+def household_members(household: Household) -> QuerySet[HouseholdMember]:
+    return household.members.select_related("person").order_by("valid_to", "valid_from", "person__last_name")
+
+
+def person_access_log(person: Person) -> QuerySet[AuditEntry]:
+    """Who read or changed the person's record and related rows (household, income, certificates, consents)."""
+    return AuditEntry.objects.filter(person_type=person._meta.label_lower, person_id=str(person.pk)).order_by(
+        "-timestamp", "-id"
+    )
+
+
+def person_export(person: Person) -> dict[str, Any]:
+    """Everything the centre keeps about the person (GDPR art. 15 and 20), as JSON-ready data."""
+    memberships = list(person.memberships.select_related("household").order_by("valid_from"))
+    return {
+        "person": snapshot(person),
+        "households": [
+            {
+                "membership": snapshot(m),
+                "income": [snapshot(i) for i in m.incomes.order_by("month", "source")],
+            }
+            for m in memberships
+        ],
+        "disability_certificates": [snapshot(c) for c in person.certificates.order_by("issued_on")],
+        "consents": [snapshot(c) for c in person.consents.order_by("given_at")],
+        "notices_acknowledged": [
+            {**snapshot(a), "notice_version": a.notice.version, "notice_title": a.notice.title}
+            for a in person.acknowledgements.select_related("notice").order_by("given_at")
+        ],
+        "processing_log": [
+            {
+                "time": entry.timestamp.isoformat(),
+                "action": entry.action,
+                "by": entry.actor_label,
+                "object": entry.object_repr,
+                "purpose": entry.purpose,
+            }
+            for entry in person_access_log(person)[:5000]
+        ],
+    }
