@@ -42,6 +42,23 @@ CATALOG_MODELS = (
     "contact",
 )
 
+RESIDENT_EDITORS = frozenset(
+    {Role.SERVICES_ORGANISER, Role.IPUS_COORDINATOR, Role.ASSISTANCE_ORGANISER, Role.SOCIAL_WORKER}
+)
+RESIDENT_READERS = RESIDENT_EDITORS | {Role.DIRECTOR, Role.SPECIALIST}
+RESIDENT_MODELS = (
+    "person",
+    "household",
+    "householdmember",
+    "incomedeclaration",
+    "disabilitycertificate",
+    "consent",
+    "noticeacknowledgement",
+)
+
+# Applications (art. 35–44) are handled by the services team and the social-assistance team (art. 23 ust. 1).
+APPLICATION_HANDLERS = SERVICES_TEAM_ROLES | ASSISTANCE_TEAM_ROLES
+
 PERMISSIONS: dict[str, frozenset[Role]] = {
     "core.view_municipality": ALL_ROLES,
     "core.view_centre": ALL_ROLES,
@@ -59,6 +76,43 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     **{f"catalog.{action}_{model}": CATALOG_EDITORS for model in CATALOG_MODELS for action in ("add", "change")},
     "catalog.publish_service": frozenset({Role.DIRECTOR, Role.SERVICES_ORGANISER}),
     "catalog.import_service": frozenset({Role.DIRECTOR, Role.SERVICES_ORGANISER}),
+    # Deleting a provider or a place nothing refers to any more (a referenced one is archived instead).
+    "catalog.delete_organization": frozenset({Role.DIRECTOR, Role.SERVICES_ORGANISER}),
+    "catalog.delete_location": frozenset({Role.DIRECTOR, Role.SERVICES_ORGANISER}),
+    # Programmes of social services (art. 4–6): every centre role reads them; the director and the services
+    # organiser draft them and record the council's adoption, entry into force and closing.
+    "programme.view_programme": CENTRE_ROLES,
+    "programme.add_programme": frozenset({Role.DIRECTOR, Role.SERVICES_ORGANISER}),
+    "programme.change_programme": frozenset({Role.DIRECTOR, Role.SERVICES_ORGANISER}),
+    "programme.adopt_programme": frozenset({Role.DIRECTOR, Role.SERVICES_ORGANISER}),
+    # Income criterion and fee tables (PS art. 8, 50 ust. 6): every centre role reads them (to explain a fee);
+    # the fee tables are kept by those who organise services and assistance; a new criterion comes with a
+    # regulation and is recorded by the director or the organiser of social assistance.
+    "qualification.view_incomecriterion": CENTRE_ROLES,
+    "qualification.add_incomecriterion": frozenset({Role.DIRECTOR, Role.ASSISTANCE_ORGANISER}),
+    "qualification.view_feetable": CENTRE_ROLES,
+    **{
+        f"qualification.{action}_feetable": frozenset(
+            {Role.DIRECTOR, Role.SERVICES_ORGANISER, Role.ASSISTANCE_ORGANISER}
+        )
+        for action in ("add", "change", "delete")
+    },
+    # Applications and their qualification (art. 35–44; PS art. 106): the services team and the social-assistance
+    # team handle them; the director reads them; decisions (refusals, statutory grants) are signed by the director,
+    # the services organiser or the organiser of social assistance. Never provider staff or the administrator.
+    "qualification.view_application": APPLICATION_HANDLERS | {Role.DIRECTOR},
+    "qualification.add_application": APPLICATION_HANDLERS,
+    "qualification.change_application": APPLICATION_HANDLERS,
+    "qualification.decide_application": frozenset({Role.DIRECTOR, Role.SERVICES_ORGANISER, Role.ASSISTANCE_ORGANISER}),
+    # Residents' personal data (art. 50): the centre's casework roles; never the administrator (a technical role),
+    # the community organiser or provider staff.
+    **{f"residents.view_{model}": RESIDENT_READERS for model in RESIDENT_MODELS},
+    **{f"residents.{action}_{model}": RESIDENT_EDITORS for model in RESIDENT_MODELS for action in ("add", "change")},
+    "residents.view_informationnotice": RESIDENT_READERS,
+    "residents.add_informationnotice": frozenset({Role.DIRECTOR}),
+    # GDPR art. 15/20 export of everything about a person, and who read or changed the record: the director.
+    "residents.export_person": frozenset({Role.DIRECTOR}),
+    "residents.audit_person": frozenset({Role.DIRECTOR}),
 }
 
 

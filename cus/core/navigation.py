@@ -25,6 +25,10 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem(_("Centre"), "core:centre_list", "core.view_centre"),
     NavItem(_("Staff"), "accounts:staff_list", "accounts.view_user"),
     NavItem(_("Service catalog"), "catalog:service_list", "catalog.view_service"),
+    NavItem(_("Residents"), "residents:person_list", "residents.view_person"),
+    NavItem(_("Programmes"), "programme:programme_list", "programme.view_programme"),
+    NavItem(_("Applications"), "qualification:application_list", "qualification.view_application"),
+    NavItem(_("Fees"), "qualification:feetable_list", "qualification.view_feetable"),
     NavItem(_("Audit log"), "audit:search", "audit.view_auditentry"),
     NavItem(_("API tokens"), "accounts:token_list", None),
 )

@@ -93,3 +93,70 @@ def test_organiser_drafts_publishes_and_imports(ui, make_user, municipality, tmp
     assert Service.objects.filter(name="Asystent rodziny", status=ServiceStatus.DRAFT).exists()
     assert not Service.objects.filter(name="Zła usługa").exists()
     ui.check("catalog service list", shot="catalog-service-list")
+
+
+def test_provider_page_contacts_and_archive(ui, make_user, municipality):
+    from cus.accounts.roles import Role
+    from cus.catalog.models import Contact, Organization
+    from cus.catalog.tests.factories import (
+        LocationFactory,
+        OrganizationFactory,
+        ServiceAtLocationFactory,
+        ServiceFactory,
+    )
+
+    organiser = make_user(Role.SERVICES_ORGANISER, email="organizator@cus.example", full_name="Olga Organizatorka")
+    provider = OrganizationFactory(municipality=municipality, name="Fundacja Dobry Dzień", nip="5260250274")
+    place = LocationFactory(municipality=municipality, organization=provider, name="Dom Dziennego Pobytu")
+    service = ServiceFactory(municipality=municipality, organization=provider, name="Klub seniora")
+    ServiceAtLocationFactory(service=service, location=place)
+    unused = OrganizationFactory(municipality=municipality, name="Stowarzyszenie Nieaktywne")
+    page = ui.page
+    ui.sign_in(organiser.email)
+
+    page.goto("/catalog/providers/")
+    page.locator(f"main a[href='/catalog/providers/{provider.pk}/']").click()
+    expect(page.locator("h1")).to_have_text("Fundacja Dobry Dzień")
+    expect(page.locator("main")).to_contain_text("Klub seniora")
+    expect(page.locator("main")).to_contain_text("Dom Dziennego Pobytu")
+    ui.check("provider detail (referenced)", shot="catalog-provider-detail", narrow_shot=True)
+
+    page.locator(f"main a[href='/catalog/providers/{provider.pk}/contacts/new/']").click()
+    page.locator("#id_name").fill("Anna Kowalska")
+    page.locator("#id_phone").fill("22 12")
+    settle(page)
+    ui.submit()
+    expect(page.locator("#error-summary")).to_be_visible()
+    ui.check("contact form with errors", shot="catalog-contact-form-errors")
+    page.locator("#id_phone").fill("+48 601 234 567")
+    settle(page)
+    ui.submit()
+    expect(page).to_have_url(ui.url(f"/catalog/providers/{provider.pk}/"))
+    expect(page.locator("main")).to_contain_text("Anna Kowalska")
+    assert Contact.objects.filter(organization=provider, phone="+48 601 234 567").exists()
+
+    page.locator(f"main a[href='/catalog/providers/{provider.pk}/phones/']").click()
+    page.locator("#id_phones-0-number").fill("+48 22 765 43 21")
+    page.locator("#id_phones-0-description").fill("sekretariat")
+    ui.check("further phone numbers form", shot="catalog-phones-form")
+    settle(page)
+    ui.submit()
+    expect(page).to_have_url(ui.url(f"/catalog/providers/{provider.pk}/"))
+    expect(page.locator("main")).to_contain_text("sekretariat")
+
+    page.goto(f"/catalog/locations/{place.pk}/")
+    expect(page.locator("main")).to_contain_text("Klub seniora")
+    ui.check("location detail", shot="catalog-location-detail")
+
+    page.goto(f"/catalog/providers/{unused.pk}/")
+    settle(page)
+    with page.expect_navigation():
+        page.locator("main button:has-text('Archiw'), main button:has-text('Archive')").first.click()
+    unused.refresh_from_db()
+    assert unused.archived_at is not None
+    ui.check("provider detail (archived)")
+    settle(page)
+    with page.expect_navigation():
+        page.locator("main form[action$='/delete/'] button").click()
+    expect(page).to_have_url(ui.url("/catalog/providers/"))
+    assert not Organization.objects.filter(pk=unused.pk).exists()

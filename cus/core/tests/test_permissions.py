@@ -28,7 +28,11 @@ from cus.catalog.tests.factories import (
     ServiceAtLocationFactory,
     ServiceFactory,
 )
+from cus.catalog.tests.factories import matrix_objects as catalog_matrix_objects
 from cus.core.models import Centre
+from cus.programme.tests.factories import matrix_objects as programme_matrix_objects
+from cus.qualification.tests.factories import matrix_objects as qualification_matrix_objects
+from cus.residents.tests.factories import matrix_objects as residents_matrix_objects
 
 ROLES = list(Role)
 
@@ -159,6 +163,249 @@ PAGES = [
     # Without a file uploaded in this session the preview sends the user to the upload form.
     Endpoint("GET", "/catalog/import/preview/", "catalog.import_service", ok=302),
     Endpoint("GET", "/catalog/import/template.csv", "catalog.import_service"),
+    Endpoint("GET", "/catalog/export/hsds.json", "catalog.view_service"),
+    Endpoint("GET", "/catalog/export/hsds.zip", "catalog.view_service"),
+    Endpoint(
+        "GET",
+        "/catalog/providers/{organization}/",
+        "catalog.view_organization",
+        "catalog.view_organization",
+        "organization",
+    ),
+    Endpoint(
+        "POST",
+        "/catalog/providers/{organization}/archive/",
+        "catalog.change_organization",
+        "catalog.change_organization",
+        "organization",
+        ok=302,
+        body={"archived": "0"},
+    ),
+    Endpoint(
+        "POST",
+        "/catalog/providers/{free_organization}/delete/",
+        "catalog.delete_organization",
+        "catalog.delete_organization",
+        "free_organization",
+        ok=302,
+    ),
+    Endpoint("GET", "/catalog/locations/{location}/", "catalog.view_location", "catalog.view_location", "location"),
+    Endpoint(
+        "POST",
+        "/catalog/locations/{location}/archive/",
+        "catalog.change_location",
+        "catalog.change_location",
+        "location",
+        ok=302,
+        body={"archived": "0"},
+    ),
+    Endpoint(
+        "POST",
+        "/catalog/locations/{free_location}/delete/",
+        "catalog.delete_location",
+        "catalog.delete_location",
+        "free_location",
+        ok=302,
+    ),
+    *[
+        endpoint
+        for segment, owner, model in (
+            ("services", "service", "service"),
+            ("providers", "organization", "organization"),
+            ("locations", "location", "location"),
+        )
+        for endpoint in (
+            Endpoint(
+                "GET",
+                f"/catalog/{segment}/{{{owner}}}/phones/",
+                "catalog.change_contact",
+                f"catalog.change_{model}",
+                owner,
+            ),
+            Endpoint(
+                "GET",
+                f"/catalog/{segment}/{{{owner}}}/contacts/new/",
+                "catalog.add_contact",
+                f"catalog.change_{model}",
+                owner,
+            ),
+            Endpoint(
+                "GET",
+                f"/catalog/{segment}/{{{owner}}}/contacts/{{{owner}_contact}}/edit/",
+                "catalog.change_contact",
+                f"catalog.change_{model}",
+                owner,
+            ),
+            Endpoint(
+                "POST",
+                f"/catalog/{segment}/{{{owner}}}/contacts/{{{owner}_contact}}/delete/",
+                "catalog.change_contact",
+                f"catalog.change_{model}",
+                owner,
+                ok=302,
+            ),
+        )
+    ],
+    # Income criteria and fee tables (staff side).
+    Endpoint("GET", "/qualification/fee-tables/", "qualification.view_feetable"),
+    Endpoint("GET", "/qualification/fee-tables/new/", "qualification.add_feetable"),
+    Endpoint(
+        "GET",
+        "/qualification/fee-tables/{fee_table}/",
+        "qualification.view_feetable",
+        "qualification.view_feetable",
+        "fee_table",
+    ),
+    Endpoint(
+        "GET",
+        "/qualification/fee-tables/{fee_table}/edit/",
+        "qualification.change_feetable",
+        "qualification.change_feetable",
+        "fee_table",
+    ),
+    Endpoint(
+        "POST",
+        "/qualification/fee-tables/{draft_fee_table}/delete/",
+        "qualification.delete_feetable",
+        "qualification.delete_feetable",
+        "draft_fee_table",
+        ok=302,
+    ),
+    Endpoint("GET", "/qualification/calculator/", "qualification.view_feetable"),
+    Endpoint("GET", "/qualification/criteria/", "qualification.view_incomecriterion"),
+    Endpoint("GET", "/qualification/criteria/new/", "qualification.add_incomecriterion"),
+    # Applications (art. 35–44): the services and social-assistance teams; decisions by those who sign them.
+    Endpoint("GET", "/qualification/applications/", "qualification.view_application"),
+    Endpoint("GET", "/qualification/applications/new/", "qualification.add_application"),
+    Endpoint(
+        "GET",
+        "/qualification/applications/{application}/",
+        "qualification.view_application",
+        "qualification.view_application",
+        "application",
+    ),
+    Endpoint(
+        "POST",
+        "/qualification/applications/{application}/actions/note/",
+        "qualification.change_application",
+        "qualification.view_application",
+        "application",
+        ok=302,
+        body={"note-note": "Telefon od córki."},
+    ),
+    Endpoint(
+        "POST",
+        "/qualification/applications/{application}/attachments/",
+        "qualification.change_application",
+        "qualification.change_application",
+        "application",
+        ok=400,  # no file sent: the form answers with its error
+    ),
+    Endpoint(
+        "GET",
+        "/qualification/applications/{application}/attachments/{attachment}/",
+        "qualification.view_application",
+        "qualification.view_application",
+        "application",
+    ),
+    Endpoint(
+        "GET",
+        "/qualification/applications/{application}/letters/documents.pdf",
+        "qualification.view_application",
+        "qualification.view_application",
+        "application",
+    ),
+    Endpoint(
+        "GET",
+        "/qualification/applications/{refused_application}/decisions/{decision}.pdf",
+        "qualification.view_application",
+        "qualification.view_application",
+        "refused_application",
+    ),
+    # Programmes of social services (staff side).
+    Endpoint("GET", "/programme/", "programme.view_programme"),
+    Endpoint("GET", "/programme/new/", "programme.add_programme"),
+    Endpoint("GET", "/programme/rows/services/", "programme.add_programme"),
+    Endpoint("GET", "/programme/{programme}/", "programme.view_programme", "programme.view_programme", "programme"),
+    Endpoint(
+        "GET", "/programme/{programme}/edit/", "programme.change_programme", "programme.change_programme", "programme"
+    ),
+    Endpoint(
+        "GET",
+        "/programme/{programme}/status/adopt/",
+        "programme.adopt_programme",
+        "programme.adopt_programme",
+        "programme",
+    ),
+    # The residents register (personal data: never the administrator, community organiser or provider staff).
+    Endpoint("GET", "/residents/", "residents.view_person"),
+    Endpoint("GET", "/residents/persons/new/", "residents.add_person"),
+    Endpoint("GET", "/residents/notice/", "residents.view_informationnotice"),
+    Endpoint("GET", "/residents/persons/{person}/", "residents.view_person", "residents.view_person", "person"),
+    Endpoint(
+        "GET", "/residents/persons/{person}/edit/", "residents.change_person", "residents.change_person", "person"
+    ),
+    Endpoint(
+        "GET", "/residents/persons/{person}/export.json", "residents.export_person", "residents.export_person", "person"
+    ),
+    Endpoint(
+        "GET",
+        "/residents/persons/{person}/certificates/new/",
+        "residents.add_disabilitycertificate",
+        "residents.change_person",
+        "person",
+    ),
+    Endpoint(
+        "GET", "/residents/persons/{person}/consents/new/", "residents.add_consent", "residents.change_person", "person"
+    ),
+    Endpoint(
+        "POST",
+        "/residents/persons/{person}/consents/{consent}/withdraw/",
+        "residents.change_consent",
+        "residents.change_person",
+        "person",
+        ok=302,
+    ),
+    Endpoint(
+        "GET",
+        "/residents/persons/{person}/notice/",
+        "residents.add_noticeacknowledgement",
+        "residents.change_person",
+        "person",
+    ),
+    Endpoint(
+        "GET",
+        "/residents/persons/{person}/household/new/",
+        "residents.add_household",
+        "residents.change_person",
+        "person",
+    ),
+    Endpoint(
+        "GET", "/residents/households/{household}/", "residents.view_household", "residents.view_household", "household"
+    ),
+    Endpoint(
+        "GET",
+        "/residents/households/{household}/members/new/",
+        "residents.add_householdmember",
+        "residents.change_household",
+        "household",
+    ),
+    Endpoint(
+        "POST",
+        "/residents/households/{household}/members/{member}/end/",
+        "residents.change_householdmember",
+        "residents.change_household",
+        "household",
+        ok=302,
+        body={"valid_to": "2026-01-01"},
+    ),
+    Endpoint(
+        "GET",
+        "/residents/households/{household}/incomes/new/",
+        "residents.add_incomedeclaration",
+        "residents.change_household",
+        "household",
+    ),
 ]
 
 # Views that are not staff pages of the matrix, with the reason.
@@ -174,6 +421,10 @@ PAGES_EXEMPT = {
     "set_language": "language switch",
     "healthz": "health check (test_health)",
     "readyz": "health check (test_health)",
+    "programme_public:programme_page": "public page of a programme in force, no sign-in (cus/programme/tests)",
+    "qualification_public:apply": "online application from the portal, no account (qualification/tests)",
+    "qualification_public:applied": "confirmation of an online application, no account (qualification/tests)",
+    "qualification_public:status": "status by tracking code and PESEL, rate limited (qualification/tests)",
 }
 
 OPERATIONS = [
@@ -336,6 +587,431 @@ OPERATIONS = [
         "location",
         body={"phone": "+48 22 123 45 67"},
     ),
+    Endpoint(
+        "GET",
+        "/api/v1/catalog/locations/{location}/history",
+        "catalog.view_location",
+        "catalog.view_location",
+        "location",
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/catalog/locations/{location}/archive",
+        "catalog.change_location",
+        "catalog.change_location",
+        "location",
+        body={"archived": False},
+    ),
+    Endpoint(
+        "DELETE",
+        "/api/v1/catalog/locations/{free_location}",
+        "catalog.delete_location",
+        "catalog.delete_location",
+        "free_location",
+        ok=204,
+    ),
+    Endpoint(
+        "GET",
+        "/api/v1/catalog/providers/{organization}/history",
+        "catalog.view_organization",
+        "catalog.view_organization",
+        "organization",
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/catalog/providers/{organization}/archive",
+        "catalog.change_organization",
+        "catalog.change_organization",
+        "organization",
+        body={"archived": False},
+    ),
+    Endpoint(
+        "DELETE",
+        "/api/v1/catalog/providers/{free_organization}",
+        "catalog.delete_organization",
+        "catalog.delete_organization",
+        "free_organization",
+        ok=204,
+    ),
+    Endpoint(
+        "GET", "/api/v1/catalog/services/{service}/history", "catalog.view_service", "catalog.view_service", "service"
+    ),
+    Endpoint("GET", "/api/v1/catalog/export/hsds", "catalog.view_service"),
+    Endpoint("GET", "/api/v1/catalog/export/hsds.zip", "catalog.view_service"),
+    *[
+        endpoint
+        for segment, owner, model in (
+            ("services", "service", "service"),
+            ("providers", "organization", "organization"),
+            ("locations", "location", "location"),
+        )
+        for endpoint in (
+            Endpoint(
+                "GET",
+                f"/api/v1/catalog/{segment}/{{{owner}}}/phones",
+                f"catalog.view_{model}",
+                f"catalog.view_{model}",
+                owner,
+            ),
+            Endpoint(
+                "PUT",
+                f"/api/v1/catalog/{segment}/{{{owner}}}/phones",
+                "catalog.change_contact",
+                f"catalog.change_{model}",
+                owner,
+                body={"phones": [{"number": "+48 22 123 45 67", "description": "sekretariat"}]},
+            ),
+            Endpoint(
+                "GET",
+                f"/api/v1/catalog/{segment}/{{{owner}}}/contacts",
+                f"catalog.view_{model}",
+                f"catalog.view_{model}",
+                owner,
+            ),
+            Endpoint(
+                "POST",
+                f"/api/v1/catalog/{segment}/{{{owner}}}/contacts",
+                "catalog.add_contact",
+                f"catalog.change_{model}",
+                owner,
+                ok=201,
+                body={"name": "Nowa osoba", "phone": "601 234 567"},
+            ),
+            Endpoint(
+                "PATCH",
+                f"/api/v1/catalog/{segment}/{{{owner}}}/contacts/{{{owner}_contact}}",
+                "catalog.change_contact",
+                f"catalog.change_{model}",
+                owner,
+                body={"title": "koordynator"},
+            ),
+            Endpoint(
+                "DELETE",
+                f"/api/v1/catalog/{segment}/{{{owner}}}/contacts/{{{owner}_contact}}",
+                "catalog.change_contact",
+                f"catalog.change_{model}",
+                owner,
+                ok=204,
+            ),
+        )
+    ],
+    # Applications (staff API): the same permissions as the screens.
+    Endpoint("GET", "/api/v1/qualification/applications", "qualification.view_application"),
+    Endpoint(
+        "POST",
+        "/api/v1/qualification/applications",
+        "qualification.add_application",
+        ok=201,
+        body={"programme_service_id": "{application_service}", "person_id": "{application_person}"},
+    ),
+    Endpoint(
+        "GET",
+        "/api/v1/qualification/applications/{application}",
+        "qualification.view_application",
+        "qualification.view_application",
+        "application",
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/qualification/applications/{application}/actions/{action_note}",
+        "qualification.change_application",
+        "qualification.view_application",
+        "application",
+        body={"note": "Telefon od córki."},
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/qualification/applications/{application}/attachments",
+        "qualification.change_application",
+        "qualification.change_application",
+        "application",
+        ok=422,  # no file sent: the error names the field
+    ),
+    Endpoint(
+        "GET",
+        "/api/v1/qualification/applications/{application}/attachments/{attachment}",
+        "qualification.view_application",
+        "qualification.view_application",
+        "application",
+    ),
+    Endpoint(
+        "GET",
+        "/api/v1/qualification/applications/{refused_application}/decisions/{decision}.pdf",
+        "qualification.view_application",
+        "qualification.view_application",
+        "refused_application",
+    ),
+    Endpoint(
+        "GET",
+        "/api/v1/qualification/applications/{application}/letters/{letter_documents}.pdf",
+        "qualification.view_application",
+        "qualification.view_application",
+        "application",
+    ),
+    # Income criteria (national) and fee tables (staff API).
+    Endpoint("GET", "/api/v1/qualification/criteria", "qualification.view_incomecriterion"),
+    Endpoint(
+        "POST",
+        "/api/v1/qualification/criteria",
+        "qualification.add_incomecriterion",
+        ok=201,
+        body={
+            "single_person": "1150.00",
+            "per_person_in_family": "940.00",
+            "valid_from": "2028-01-01",
+            "legal_basis": "Dz.U. 2027 poz. 1",
+        },
+    ),
+    Endpoint(
+        "GET",
+        "/api/v1/qualification/criteria/{criterion}",
+        "qualification.view_incomecriterion",
+        "qualification.view_incomecriterion",
+    ),
+    Endpoint("GET", "/api/v1/qualification/fee-tables", "qualification.view_feetable"),
+    Endpoint(
+        "POST",
+        "/api/v1/qualification/fee-tables",
+        "qualification.add_feetable",
+        ok=201,
+        body={
+            "name": "Nowa tabela",
+            "resolution_number": "I/1/2026",
+            "resolution_date": "2026-01-10",
+            "unit": "hour",
+            "valid_from": "2026-02-01",
+            "bands": [
+                {"income_from": "0", "income_to": "100", "fee_single": "0", "fee_family": "0"},
+                {"income_from": "100", "income_to": None, "fee_single": "10", "fee_family": "20"},
+            ],
+        },
+    ),
+    Endpoint(
+        "GET",
+        "/api/v1/qualification/fee-tables/{fee_table}",
+        "qualification.view_feetable",
+        "qualification.view_feetable",
+        "fee_table",
+    ),
+    Endpoint(
+        "PATCH",
+        "/api/v1/qualification/fee-tables/{fee_table}",
+        "qualification.change_feetable",
+        "qualification.change_feetable",
+        "fee_table",
+        body={"name": "Zmieniona nazwa"},
+    ),
+    Endpoint(
+        "DELETE",
+        "/api/v1/qualification/fee-tables/{draft_fee_table}",
+        "qualification.delete_feetable",
+        "qualification.delete_feetable",
+        "draft_fee_table",
+        ok=204,
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/qualification/fee-tables/{fee_table}/calculate",
+        "qualification.view_feetable",
+        "qualification.view_feetable",
+        "fee_table",
+        body={
+            "date": "2025-06-01",
+            "income_per_person": "1200.00",
+            "single": True,
+            "unit_cost": "35.50",
+            "units_per_month": "40",
+        },
+    ),
+    # Programmes of social services (staff API).
+    Endpoint("GET", "/api/v1/programme", "programme.view_programme"),
+    Endpoint(
+        "POST",
+        "/api/v1/programme",
+        "programme.add_programme",
+        ok=201,
+        body={
+            "name": "Nowy program",
+            "goal": "Cel",
+            "needs_description": "Potrzeby",
+            "start_date": "2026-01-01",
+            "end_date": "2026-12-31",
+            "participants_profile": "Seniorzy",
+            "expected_participants": 10,
+            "organisation": "Etapy",
+            "monitoring": "Monitoring",
+        },
+    ),
+    Endpoint(
+        "GET", "/api/v1/programme/{programme}", "programme.view_programme", "programme.view_programme", "programme"
+    ),
+    Endpoint(
+        "PATCH",
+        "/api/v1/programme/{programme}",
+        "programme.change_programme",
+        "programme.change_programme",
+        "programme",
+        body={"name": "Zmieniona nazwa"},
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/programme/{programme}/adopt",
+        "programme.adopt_programme",
+        "programme.adopt_programme",
+        "programme",
+        body={"resolution_number": "I/1/2026", "resolution_date": "2026-01-10"},
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/programme/{adopted_programme}/bring-into-force",
+        "programme.adopt_programme",
+        "programme.adopt_programme",
+        "adopted_programme",
+        body={"in_force_from": "2026-02-01"},
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/programme/{in_force_programme}/close",
+        "programme.adopt_programme",
+        "programme.adopt_programme",
+        "in_force_programme",
+        body={"closed_on": "2026-03-31"},
+    ),
+    # The residents register (staff API).
+    Endpoint("GET", "/api/v1/residents/persons", "residents.view_person"),
+    Endpoint(
+        "POST",
+        "/api/v1/residents/persons",
+        "residents.add_person",
+        ok=201,
+        body={"first_name": "Nowa", "last_name": "Osoba", "pesel": "90051786424"},
+    ),
+    Endpoint("GET", "/api/v1/residents/persons/{person}", "residents.view_person", "residents.view_person", "person"),
+    Endpoint(
+        "PATCH",
+        "/api/v1/residents/persons/{person}",
+        "residents.change_person",
+        "residents.change_person",
+        "person",
+        body={"phone": "+48 600 100 200"},
+    ),
+    Endpoint(
+        "GET",
+        "/api/v1/residents/persons/{person}/export",
+        "residents.export_person",
+        "residents.export_person",
+        "person",
+    ),
+    Endpoint(
+        "GET",
+        "/api/v1/residents/persons/{person}/access-log",
+        "residents.audit_person",
+        "residents.audit_person",
+        "person",
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/residents/persons/{person}/certificates",
+        "residents.add_disabilitycertificate",
+        "residents.change_person",
+        "person",
+        ok=201,
+        body={
+            "kind": "degree",
+            "degree": "light",
+            "number": "M/1/2025",
+            "issuing_body": "PZON",
+            "issued_on": "2025-01-10",
+            "permanent": True,
+        },
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/residents/persons/{person}/consents",
+        "residents.add_consent",
+        "residents.change_person",
+        "person",
+        ok=201,
+        body={"purpose": "contact_sms", "form": "paper"},
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/residents/persons/{person}/consents/{consent}/withdraw",
+        "residents.change_consent",
+        "residents.change_person",
+        "person",
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/residents/persons/{person}/notice-acknowledgements",
+        "residents.add_noticeacknowledgement",
+        "residents.change_person",
+        "person",
+        ok=201,
+        body={"form": "paper"},
+    ),
+    Endpoint("GET", "/api/v1/residents/notice", "residents.view_informationnotice"),
+    Endpoint(
+        "POST",
+        "/api/v1/residents/notice",
+        "residents.add_informationnotice",
+        ok=201,
+        body={"title": "Klauzula informacyjna", "text": "Nowa treść klauzuli."},
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/residents/households",
+        "residents.add_household",
+        ok=201,
+        body={"applicant_id": "{other_person}"},
+    ),
+    Endpoint(
+        "GET",
+        "/api/v1/residents/households/{household}",
+        "residents.view_household",
+        "residents.view_household",
+        "household",
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/residents/households/{household}/members",
+        "residents.add_householdmember",
+        "residents.change_household",
+        "household",
+        ok=201,
+        body={"person_id": "{other_person}", "relation": "spouse"},
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/residents/households/{household}/members/{member}/end",
+        "residents.change_householdmember",
+        "residents.change_household",
+        "household",
+        body={"valid_to": "2026-01-01"},
+    ),
+    Endpoint(
+        "GET",
+        "/api/v1/residents/households/{household}/incomes",
+        "residents.view_incomedeclaration",
+        "residents.view_household",
+        "household",
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/residents/households/{household}/incomes",
+        "residents.add_incomedeclaration",
+        "residents.change_household",
+        "household",
+        ok=201,
+        body={"member_id": "{member}", "month": "2026-09", "net_amount": "1000.00", "source": "employment"},
+    ),
+    Endpoint(
+        "GET",
+        "/api/v1/residents/households/{household}/income",
+        "residents.view_incomedeclaration",
+        "residents.view_household",
+        "household",
+    ),
 ]
 
 
@@ -383,6 +1059,10 @@ def _objects(user: User, colleague: User, municipality: Any) -> dict[str, Any]:
         "certificate": certificate,
         "token": token,
         "entry": entry,
+        **catalog_matrix_objects(municipality, organization, location, service),
+        **residents_matrix_objects(municipality),
+        **programme_matrix_objects(municipality),
+        **qualification_matrix_objects(municipality),
     }
 
 
@@ -436,14 +1116,39 @@ def _named_views(resolver: Any = None, namespace: str = "") -> set[str]:
     return names
 
 
-SAMPLE_UUIDS = dict.fromkeys(("service", "sal", "organization", "location"), "00000000-0000-0000-0000-000000000001")
+SAMPLE_UUIDS = dict.fromkeys(
+    (
+        "service",
+        "sal",
+        "organization",
+        "location",
+        "free_organization",
+        "free_location",
+        "service_contact",
+        "organization_contact",
+        "location_contact",
+        "person",
+        "household",
+        "member",
+        "consent",
+        "fee_table",
+        "draft_fee_table",
+        "application",
+        "attachment",
+        "refused_application",
+        "decision",
+    ),
+    "00000000-0000-0000-0000-000000000001",
+)
 
 
 def test_every_page_is_in_the_matrix_or_exempt_with_a_reason() -> None:
     from django.urls import resolve
 
     covered = {
-        resolve(page.path.format(centre=1, staff=1, certificate=1, entry=1, token=1, **SAMPLE_UUIDS)).view_name
+        resolve(
+            page.path.format(centre=1, staff=1, certificate=1, entry=1, token=1, programme=1, **SAMPLE_UUIDS)
+        ).view_name
         for page in PAGES
     }
     assert not covered & set(PAGES_EXEMPT)
@@ -553,6 +1258,10 @@ def test_api_by_role(
         assert error["type"] == "permission_denied"
     elif expected == 404:
         assert response.json()["detail"][0]["type"] == "not_found"
+    elif response["Content-Type"] == "application/zip":  # a file download (the HSDS data package)
+        assert response.content.startswith(b"PK")
+    elif response["Content-Type"] == "application/pdf":  # a decision, a letter or an attached document
+        assert response.getvalue().startswith(b"%PDF")
     elif expected != 204:
         assert response.json() is not None
 

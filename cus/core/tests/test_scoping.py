@@ -22,6 +22,8 @@ NOT_TENANT_SCOPED = {
     "accounts.apitoken": "scoped by its owner: every query filters user=request.user (token_of_user)",
     "catalog.taxonomy": "reference data shared by every municipality (the 14 statutory areas, target groups)",
     "catalog.taxonomyterm": "reference data shared by every municipality (terms of the shared taxonomies)",
+    "qualification.incomecriterion": "national reference data set by regulation (PS art. 8–9); restrict() checks "
+    "the permission only",
 }
 
 

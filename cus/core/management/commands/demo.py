@@ -83,12 +83,31 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args: Any, reset_passwords: bool = False, **options: Any) -> None:
+        municipalities = self._municipalities()
+        rows = self._accounts(municipalities, reset_passwords=reset_passwords)
+        self._domain_data(municipalities)
+        self.stdout.write(self.style.SUCCESS("Demo data ready. Accounts (passwords shown only here):"))
+        current = None
+        for centre_name, role_label, email, password in rows:
+            if centre_name != current:
+                self.stdout.write(f"\n  {centre_name}")
+                current = centre_name
+            self.stdout.write(f"    {role_label:<34} {email:<45} {password}")
+        self.stdout.write("")
+
+    def _municipalities(self) -> dict[str, Municipality]:
         municipalities = {}
         for teryt, name in MUNICIPALITIES:
             municipality = Municipality.objects.filter(teryt=teryt).first()
             if municipality is None:
                 municipality = core_services.municipality_create(actor=None, teryt=teryt, name=name)
             municipalities[teryt] = municipality
+        return municipalities
+
+    def _accounts(
+        self, municipalities: dict[str, Municipality], *, reset_passwords: bool
+    ) -> list[tuple[str, str, str, str]]:
+        """One account per role in each demo centre; a password only for new accounts (or when reset)."""
         rows = []
         for spec in CENTRES:
             centre = Centre.objects.filter(name=spec["name"]).first()
@@ -99,46 +118,60 @@ class Command(BaseCommand):
                 )
             members = [municipalities[t] for t in spec["teryt"]]
             for role in spec["roles"]:
-                login, full_name = LOGINS[role]
-                email = f"{login}@{spec['domain']}"
-                user = User.objects.filter(email=email).first()
-                password = None
-                if user is None:
-                    password = secrets.token_urlsafe(12)
-                    user = account_services.staff_create(
-                        actor=None,
-                        email=email,
-                        full_name=full_name,
-                        centre=centre,
-                        job_title=str(role.label),
-                        roles={role.value: members},
-                        password=password,
-                        send_invitation=False,
-                    )
-                elif reset_passwords:
-                    password = secrets.token_urlsafe(12)
-                    user.set_password(password)
-                    user.save(update_fields=["password"])
-                if role in TRAINING_REQUIRED and not user.training_certificates.exists():
-                    account_services.certificate_add(
-                        actor=None,
-                        user=user,
-                        kind=role.value,
-                        completed_on=datetime.date(2025, 3, 14),
-                        number=f"CUS/{role.value[:3].upper()}/{user.pk:04d}/2025",
-                        issuer="Regionalny Ośrodek Polityki Społecznej (przykład)",
-                    )
-                rows.append((centre.name, str(role.label), email, password or "(unchanged)"))
+                user, password = self._account(centre, role, members, spec["domain"], reset_passwords=reset_passwords)
+                rows.append((centre.name, str(role.label), user.email, password or "(unchanged)"))
+        return rows
+
+    def _account(
+        self, centre: Centre, role: Role, members: list[Municipality], domain: str, *, reset_passwords: bool
+    ) -> tuple[User, str | None]:
+        login, full_name = LOGINS[role]
+        email = f"{login}@{domain}"
+        user = User.objects.filter(email=email).first()
+        password = None
+        if user is None:
+            password = secrets.token_urlsafe(12)
+            user = account_services.staff_create(
+                actor=None,
+                email=email,
+                full_name=full_name,
+                centre=centre,
+                job_title=str(role.label),
+                roles={role.value: members},
+                password=password,
+                send_invitation=False,
+            )
+        elif reset_passwords:
+            password = secrets.token_urlsafe(12)
+            user.set_password(password)
+            user.save(update_fields=["password"])
+        if role in TRAINING_REQUIRED and not user.training_certificates.exists():
+            account_services.certificate_add(
+                actor=None,
+                user=user,
+                kind=role.value,
+                completed_on=datetime.date(2025, 3, 14),
+                number=f"CUS/{role.value[:3].upper()}/{user.pk:04d}/2025",
+                issuer="Regionalny Ośrodek Polityki Społecznej (przykład)",
+            )
+        return user, password
+
+    def _domain_data(self, municipalities: dict[str, Municipality]) -> None:
+        """The fictional catalog, residents, programmes, fee tables and applications, each step idempotent."""
         from cus.catalog.demo import build as build_catalog
+        from cus.programme.demo import build as build_programme
+        from cus.qualification.demo import build as build_fee_tables
+        from cus.qualification.demo import build_applications
+        from cus.residents.demo import build as build_residents
 
         created = build_catalog(municipalities["1499011"])
         if created:
             self.stdout.write(f"Demo catalog: {created} published services in Gmina Przykładowa.")
-        self.stdout.write(self.style.SUCCESS("Demo data ready. Accounts (passwords shown only here):"))
-        current = None
-        for centre_name, role_label, email, password in rows:
-            if centre_name != current:
-                self.stdout.write(f"\n  {centre_name}")
-                current = centre_name
-            self.stdout.write(f"    {role_label:<34} {email:<45} {password}")
-        self.stdout.write("")
+        residents = build_residents(list(municipalities.values()))
+        self.stdout.write(f"Demo residents: {residents} new fictional persons in households.")
+        for municipality in municipalities.values():
+            programme = build_programme(municipality)
+            if programme is not None:
+                self.stdout.write(f"Demo programme in force: {programme.name} ({municipality.name}).")
+        self.stdout.write(f"Demo fee tables: {build_fee_tables(municipalities.values())} new care-services tables.")
+        self.stdout.write(f"Demo applications: {build_applications(municipalities.values())} new paper applications.")
