@@ -530,39 +530,39 @@ class EligibilityRule(ProgrammeChild):
 
     def plain_text(self, municipality_name: str = "") -> str:
         """The condition in plain words for staff and residents."""
-        from django.utils.translation import gettext as _t
+        from django.utils.translation import gettext
 
         kind = self.kind
         if kind == RuleKind.AGE:
             if self.min_age is not None and self.max_age is not None:
-                text = _t("Aged %(min)s to %(max)s.") % {"min": self.min_age, "max": self.max_age}
+                text = gettext("Aged %(min)s to %(max)s.") % {"min": self.min_age, "max": self.max_age}
             elif self.min_age is not None:
-                text = _t("Aged %(min)s or over.") % {"min": self.min_age}
+                text = gettext("Aged %(min)s or over.") % {"min": self.min_age}
             else:
-                text = _t("Aged %(max)s or under.") % {"max": self.max_age}
+                text = gettext("Aged %(max)s or under.") % {"max": self.max_age}
         elif kind == RuleKind.RESIDENCE:
             text = (
-                _t("Lives in %(municipality)s.") % {"municipality": municipality_name}
+                gettext("Lives in %(municipality)s.") % {"municipality": municipality_name}
                 if municipality_name
-                else _t("Lives in the municipality.")
+                else gettext("Lives in the municipality.")
             )
         elif kind == RuleKind.DISABILITY:
             text = (
-                _t("Has a disability certificate.")
+                gettext("Has a disability certificate.")
                 if self.min_disability in ("", MinimumDisability.ANY)
-                else _t("Has a disability certificate: %(degree)s.")
+                else gettext("Has a disability certificate: %(degree)s.")
                 % {"degree": MinimumDisability(self.min_disability).label}
             )
         elif kind == RuleKind.INCOME:
             percent = f"{(self.income_percent or Decimal(0)).normalize():f}"
-            text = _t("Income per person at most %(percent)s%% of the social assistance income criterion.") % {
+            text = gettext("Income per person at most %(percent)s%% of the social assistance income criterion.") % {
                 "percent": percent
             }
         elif kind == RuleKind.HOUSEHOLD:
             text = (
-                _t("Lives alone (single-person household).")
+                gettext("Lives alone (single-person household).")
                 if self.household_type == HouseholdType.SINGLE
-                else _t("Lives in a family (household of two or more).")
+                else gettext("Lives in a family (household of two or more).")
             )
         else:
             text = self.text

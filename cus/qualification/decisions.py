@@ -96,7 +96,14 @@ def parties(application: Application) -> str:
 
 def _service_name(application: Application) -> str:
     service = application.programme_service
-    return f"„{service.service.name}” w ramach programu usług społecznych „{service.programme.name}”"
+    return (
+        f"{quoted_name(service.service.name)} w ramach programu usług społecznych {quoted_name(service.programme.name)}"
+    )
+
+
+def quoted_name(name: str) -> str:
+    """A name in Polish quotation marks; marks inside it become the secondary ones: „Klub «Pod Lipami»”."""
+    return "„" + name.replace("„", "«").replace("”", "»").replace("“", "»") + "”"
 
 
 def draft(
@@ -118,9 +125,9 @@ def draft(
     )
     if kind == "refusal":
         operative = (
-            f"odmawia się zakwalifikowania {person} do usługi społecznej {service}."
+            f"odmawia się zakwalifikowania osoby: {person} do usługi społecznej {service}."
             if not statutory
-            else f"odmawia się przyznania {person} usługi {service}."
+            else f"odmawia się przyznania usługi {service} osobie: {person}."
         )
         facts_text = f"W dniu {filed} złożono wniosek (znak sprawy {application.reference}).{interview} {facts}".strip()
         law_text = law or (
@@ -139,7 +146,7 @@ def draft(
                 f" Ustala się odpłatność w wysokości {application.fee_per_unit} zł za jednostkę usługi, "
                 f"tj. {application.fee_per_month} zł miesięcznie."
             )
-        operative = f"przyznaje się {person} usługę {service}.{fee}"
+        operative = f"przyznaje się usługę {service} osobie: {person}.{fee}"
         income = ""
         if application.income_per_person is not None:
             income = (

@@ -10,6 +10,7 @@ from django.utils import timezone, translation
 
 from cus.core.pdf import render_pdf
 from cus.qualification.applications import Application, Decision, State
+from cus.qualification.decisions import quoted_name
 
 LETTER_TITLES = {
     "qualification": "Informacja o zakwalifikowaniu do usługi społecznej",
@@ -59,6 +60,10 @@ def _base(application: Application, title: str, issued_on: Any) -> dict[str, Any
         "author": application.centre.name,
         "subject": f"{title} — {application.reference}",
         "footer_left": f"{application.reference} — {title}",
+        "service_name": quoted_name(application.programme_service.service.name),
+        "programme_name": quoted_name(application.programme_service.programme.name),
+        # Polish verbs agree with the person's sex (known from the PESEL or the record).
+        "qualified_phrase": "została zakwalifikowana" if application.person.sex == "F" else "został zakwalifikowany",
     }
 
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from cus.core.models import Centre, Municipality, TenantModel, postal_code_validator
 from cus.core.scoping import ScopedQuerySet
 from cus.residents import pesel as pesel_rules
+from cus.residents.names import normalise
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -106,8 +107,14 @@ class Person(TenantModel):
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     notes = models.TextField(_("notes"), blank=True)
+    # Search keys: the names in lower case without diacritics (names.normalise), kept by save(), so that "łuk",
+    # "Luk" and "ŁUK" all find "Łukasik" with an index on both databases.
+    last_name_key = models.CharField(max_length=150, editable=False, default="")
+    first_name_key = models.CharField(max_length=100, editable=False, default="")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("last change"), auto_now=True)
+
+    audit_exclude = ("last_name_key", "first_name_key")
 
     class Meta:
         ordering = ["last_name", "first_name", "birth_date"]
@@ -130,6 +137,9 @@ class Person(TenantModel):
             models.Index(
                 fields=["municipality", "birth_date", "last_name", "first_name", "id"],
                 name="residents_person_birth_idx",
+            ),
+            models.Index(
+                fields=["municipality", "last_name_key", "first_name_key", "id"], name="residents_person_key_idx"
             ),
             models.Index(
                 fields=["municipality", "last_name", "first_name", "birth_date", "id"], name="residents_person_name_idx"
@@ -156,6 +166,14 @@ class Person(TenantModel):
         if self.flat:
             street = f"{street}/{self.flat}"
         return ", ".join(p for p in (street, f"{self.postal_code} {self.town}".strip()) if p)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.last_name_key = normalise(self.last_name)
+        self.first_name_key = normalise(self.first_name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"last_name", "first_name"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "last_name_key", "first_name_key"}
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         errors: dict[str, Any] = {}

@@ -18,6 +18,7 @@ from cus.residents.models import (
     IncomeDeclaration,
     Person,
 )
+from cus.residents.names import normalise
 
 PERSON_SORTS = {
     "name": ("last_name", "first_name", "birth_date"),
@@ -43,13 +44,13 @@ def persons_for(
         word = words[0]
         if word.isdigit() and len(word) == 11:
             persons = persons.filter(pesel=word)
-        else:
-            persons = persons.filter(Q(last_name__istartswith=word) | Q(first_name__istartswith=word))
+        elif key := normalise(word):
+            persons = persons.filter(Q(last_name_key__startswith=key) | Q(first_name_key__startswith=key))
     elif len(words) >= 2:
-        first, second = words[0], words[1]
+        first, second = normalise(words[0]), normalise(words[1])
         persons = persons.filter(
-            Q(last_name__istartswith=first, first_name__istartswith=second)
-            | Q(first_name__istartswith=first, last_name__istartswith=second)
+            Q(last_name_key__startswith=first, first_name_key__startswith=second)
+            | Q(first_name_key__startswith=first, last_name_key__startswith=second)
         )
     if pesel:
         persons = persons.filter(pesel=pesel.strip())

@@ -81,8 +81,8 @@ def test_create_with_nested_sections_then_walk_the_workflow(
     assert body["budget_total"] == "10200.00"
     assert body["special_categories"] == ["disability"]
     assert [r["plain_text"] for r in body["rules"]] == [
-        "Aged 60 or over.",
-        "Has a disability certificate: moderate degree or higher.",
+        "Wiek co najmniej 60 lat.",
+        "Posiada orzeczenie o niepełnosprawności: stopień umiarkowany lub wyższy.",
     ]
     assert body["allowed_transitions"] == ["adopt"]
     pk = body["id"]
@@ -129,7 +129,7 @@ def test_errors_name_the_section_and_save_nothing(api: Any, token_for: Any, orga
     assert response.status_code == 422
     (error,) = response.json()["detail"]
     assert error["loc"] == ["body", "services"]
-    assert error["msg"] == "Row 2: unknown service."
+    assert error["msg"] == "Wiersz 2: nieznana usługa."
 
     payload = _payload(service, budget=[{"year": 2030, "amount": "10", "source": "gmina"}])
     response = api("post", BASE, key, json=payload)

@@ -90,7 +90,7 @@ def test_overlapping_and_missing_bands_are_422_per_row(api: Any, organiser_key: 
         ("body", "bands", 2, "fee_family"),
         ("body", "bands", 3, "income_from"),
     }
-    assert "overlaps" in locs[("body", "bands", 1, "income_from")]["msg"]
+    assert "nakłada się na poprzedni" in locs[("body", "bands", 1, "income_from")]["msg"]
     assert "200" in locs[("body", "bands", 3, "income_from")]["msg"]
     assert not FeeTable.objects.exists()
 

@@ -54,7 +54,7 @@ def test_paper_entry_records_the_application(login: Any, worker: Any, municipali
     data["applicant_relation"] = "legal_representative"
     response = client.post("/qualification/applications/new/", data)
     assert response.status_code == 200
-    assert "Give the PESEL of the representative" in response.content.decode()
+    assert "Podaj PESEL przedstawiciela lub opiekuna" in response.content.decode()
 
     data["applicant_relation"] = "self"
     response = client.post("/qualification/applications/new/", data)
@@ -79,7 +79,7 @@ def test_detail_records_the_read_and_shows_actions(login: Any, worker: Any, muni
     assert 'data-action="qualify"' not in html  # not from "submitted"
     assert 'data-action="refuse"' not in html
     access = AuditEntry.objects.filter(action="view", object_id=str(application.pk)).get()
-    assert access.purpose == "Handling an application"
+    assert access.purpose == "Rozpatrywanie wniosku"  # stored in the installation's language
     assert access.person_id == str(application.person_id)
 
 
@@ -132,7 +132,7 @@ def test_attachment_upload_checks_the_content(
     fake = SimpleUploadedFile("skan.pdf", b"<html>not a pdf</html>", content_type="application/pdf")
     response = client.post(url, {"attach-file": fake})
     assert response.status_code == 400
-    assert "Only PDF, JPEG and PNG files are accepted." in response.content.decode()
+    assert "Przyjmowane są tylko pliki PDF, JPEG i PNG." in response.content.decode()
     real = SimpleUploadedFile("skan.pdf", b"%PDF-1.4\n%test\n", content_type="application/pdf")
     assert client.post(url, {"attach-file": real, "attach-description": "Zaświadczenie"}).status_code == 302
     attachment = application.attachments.get()

@@ -83,12 +83,12 @@ def test_apply_online_and_check_the_status(client: Any, offer: Any, django_captu
     wrong_code = client.post("/uslugi/wnioski/status/", {"code": "AAAA-BBBB-CCCC", "pesel": pesel})
     wrong_pesel = client.post("/uslugi/wnioski/status/", {"code": code, "pesel": "44051401458"})
     assert wrong_code.status_code == wrong_pesel.status_code == 404
-    assert "No application matches this tracking code and PESEL." in wrong_code.content.decode()
-    assert "No application matches this tracking code and PESEL." in wrong_pesel.content.decode()
+    assert "Nie znaleziono wniosku dla podanego kodu i numeru PESEL." in wrong_code.content.decode()
+    assert "Nie znaleziono wniosku dla podanego kodu i numeru PESEL." in wrong_pesel.content.decode()
     found = client.post("/uslugi/wnioski/status/", {"code": code.lower(), "pesel": pesel})
     html = found.content.decode()
     assert found.status_code == 200
-    assert 'id="status-result"' in html and "Submitted" in html
+    assert 'id="status-result"' in html and "Złożony" in html
     assert "Wiśniewska" not in html and application.reference not in html  # only the state and dates
 
 
@@ -101,7 +101,7 @@ def test_a_wrong_attachment_saves_nothing(client: Any, offer: Any) -> None:
         {**_data(pesel), "attachment_1": SimpleUploadedFile("wirus.pdf", b"MZ\x90\x00")},
     )
     assert response.status_code == 400
-    assert "Only PDF, JPEG and PNG files are accepted." in response.content.decode()
+    assert "Przyjmowane są tylko pliki PDF, JPEG i PNG." in response.content.decode()
     assert not Application.objects.exists()
     assert not Person.objects.filter(pesel=pesel).exists()
 
@@ -123,7 +123,7 @@ def test_status_checks_are_rate_limited(client: Any, offer: Any) -> None:
         assert client.post("/uslugi/wnioski/status/", guess).status_code == 404
     blocked = client.post("/uslugi/wnioski/status/", guess)
     assert blocked.status_code == 429
-    assert "Too many attempts" in blocked.content.decode()
+    assert "Zbyt wiele prób" in blocked.content.decode()
 
 
 def test_missing_statement_is_refused(client: Any, offer: Any) -> None:

@@ -81,7 +81,7 @@ def test_edit_keeps_rows_and_reports_table_errors(login: Any, organiser: Any, mu
 def test_a_table_without_bands_is_refused(login: Any, organiser: Any, municipality: Any) -> None:
     response = login(organiser).post("/qualification/fee-tables/new/", _post_data([], municipality=municipality.pk))
     assert response.status_code == 200
-    assert "at least one income band" in response.content.decode()
+    assert "co najmniej jeden przedział dochodu" in response.content.decode()
 
 
 def test_calculator_full_page_and_htmx(login: Any, organiser: Any, municipality: Any) -> None:
