@@ -97,3 +97,23 @@ def _fresh_cache() -> Any:
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request: pytest.FixtureRequest) -> None:
+    """Reference rows that migrations load (the 14 areas and target groups, the income criteria) are put back for
+    every database test: a transactional test (the browser tests' live server) flushes the tables when it ends, and
+    the tests after it would otherwise see an installation without them."""
+    uses_db = request.node.get_closest_marker("django_db") is not None or any(
+        name in request.fixturenames for name in ("db", "transactional_db", "live_server")
+    )
+    if not uses_db:
+        return
+    request.getfixturevalue("db")  # as transactional_db when the test asked for that (pytest-django)
+    from django.apps import apps
+
+    from cus.catalog.tests.factories import ensure_reference_taxonomies
+    from cus.qualification.reference import load_criteria
+
+    ensure_reference_taxonomies()
+    load_criteria(apps.get_model("qualification", "IncomeCriterion"))

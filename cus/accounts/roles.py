@@ -104,6 +104,12 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "qualification.add_application": APPLICATION_HANDLERS,
     "qualification.change_application": APPLICATION_HANDLERS,
     "qualification.decide_application": frozenset({Role.DIRECTOR, Role.SERVICES_ORGANISER, Role.ASSISTANCE_ORGANISER}),
+    # Recalculation of fees after a new criterion or fee table (PS art. 106 ust. 3b): started and read by those who
+    # decide on applications.
+    **{
+        permission: frozenset({Role.DIRECTOR, Role.SERVICES_ORGANISER, Role.ASSISTANCE_ORGANISER})
+        for permission in ("qualification.recalculate_application", "qualification.view_recalculationrun")
+    },
     # Residents' personal data (art. 50): the centre's casework roles; never the administrator (a technical role),
     # the community organiser or provider staff.
     **{f"residents.view_{model}": RESIDENT_READERS for model in RESIDENT_MODELS},

@@ -43,8 +43,10 @@ router = Router(tags=["qualification"])
 
 def _add_applications() -> None:
     from cus.qualification.applications_api import router as applications_router
+    from cus.qualification.recalculation_api import router as recalculation_router
 
     router.add_router("/applications", applications_router)
+    router.add_router("/recalculations", recalculation_router)
 
 
 _add_applications()

@@ -408,6 +408,13 @@ from cus.qualification.applications import (  # noqa: E402
     DecisionKind,
     State,
 )
+from cus.qualification.recalculation_models import (  # noqa: E402
+    RecalculationChange,
+    RecalculationOutcome,
+    RecalculationReason,
+    RecalculationRun,
+    RecalculationStatus,
+)
 
 __all__ = [
     "LIABILITY_CLAUSE",
@@ -425,6 +432,11 @@ __all__ = [
     "FeeTableStatus",
     "FeeUnitKind",
     "IncomeCriterion",
+    "RecalculationChange",
+    "RecalculationOutcome",
+    "RecalculationReason",
+    "RecalculationRun",
+    "RecalculationStatus",
     "State",
     "check_bands",
     "criterion_on",

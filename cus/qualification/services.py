@@ -4,7 +4,8 @@ audit trail; the screens and the API call the same functions."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -15,6 +16,7 @@ from cus.audit.models import AuditAction
 from cus.audit.services import record, record_create, record_delete, record_update, snapshot
 from cus.core.models import Municipality
 from cus.core.validation import reject_unknown_fields
+from cus.qualification import recalculation
 from cus.qualification.models import (
     BandsInvalid,
     FeeBand,
@@ -61,7 +63,13 @@ def criterion_create(*, actor: Any, **fields: Any) -> IncomeCriterion:
     criterion.full_clean()
     criterion.save()
     record_create(actor=actor, instance=criterion)
+    _recalculate_after(partial(recalculation.start_for_criterion, actor=actor, criterion=criterion))
     return criterion
+
+
+def _recalculate_after(start: Callable[[], Any]) -> None:
+    """Fees are recalculated once the change is committed (a rolled-back change starts nothing)."""
+    transaction.on_commit(start)
 
 
 def _bands(rows: Sequence[Mapping[str, Any]]) -> list[FeeBand]:
@@ -103,6 +111,8 @@ def fee_table_create(
     table.save()
     _save_bands(table, band_rows)
     record(action=AuditAction.CREATE, actor=actor, instance=table, after=_table_snapshot(table))
+    if table.status == FeeTableStatus.IN_FORCE:
+        _recalculate_after(partial(recalculation.start_for_fee_table, actor=actor, table=table))
     return table
 
 
@@ -141,6 +151,8 @@ def fee_table_update(
     after = _table_snapshot(table)
     if after != before:
         record(action=AuditAction.UPDATE, actor=actor, instance=table, before=before, after=after)
+        if table.status == FeeTableStatus.IN_FORCE or before.get("status") == FeeTableStatus.IN_FORCE:
+            _recalculate_after(partial(recalculation.start_for_fee_table, actor=actor, table=table))
     return table
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cus.qualification import application_views, views
+from cus.qualification import application_views, recalculation_views, views
 
 app_name = "qualification"
 urlpatterns = [
@@ -12,6 +12,15 @@ urlpatterns = [
     path("calculator/", views.calculator, name="calculator"),
     path("criteria/", views.criterion_list, name="criterion_list"),
     path("criteria/new/", views.criterion_create, name="criterion_create"),
+    path("recalculations/", recalculation_views.recalculation_list, name="recalculation_list"),
+    path("recalculations/start/", recalculation_views.recalculation_start, name="recalculation_start"),
+    path("recalculations/<int:pk>/", recalculation_views.recalculation_detail, name="recalculation_detail"),
+    path(
+        "recalculations/<int:pk>/progress/",
+        recalculation_views.recalculation_progress,
+        name="recalculation_progress",
+    ),
+    path("recalculations/<int:pk>/report.csv", recalculation_views.recalculation_csv, name="recalculation_csv"),
     path("applications/", application_views.application_list, name="application_list"),
     path("applications/new/", application_views.application_create, name="application_create"),
     path("applications/<uuid:pk>/", application_views.application_detail, name="application_detail"),

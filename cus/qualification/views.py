@@ -64,6 +64,7 @@ def criterion_list(request: HttpRequest) -> HttpResponse:
         {
             "criteria": queries.criteria_for(user),
             "can_add": has_permission(user, "qualification.add_incomecriterion"),
+            "can_recalculate": has_permission(user, "qualification.recalculate_application"),
         },
     )
 
@@ -123,6 +124,8 @@ def feetable_detail(request: HttpRequest, pk: Any) -> HttpResponse:
             "bands": list(table.bands.order_by("position")),
             "period": queries.period(table),
             "can_change": has_permission(user, "qualification.change_feetable", table.municipality_id),
+            "can_recalculate": table.status == FeeTableStatus.IN_FORCE
+            and has_permission(user, "qualification.recalculate_application", table.municipality_id),
             "can_delete": table.status == FeeTableStatus.DRAFT
             and has_permission(user, "qualification.delete_feetable", table.municipality_id),
         },

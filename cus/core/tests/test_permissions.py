@@ -322,6 +322,19 @@ PAGES = [
         "qualification.view_application",
         "refused_application",
     ),
+    # Recalculation of fees (PS art. 106 ust. 3b): those who decide on applications.
+    Endpoint("GET", "/qualification/recalculations/", "qualification.view_recalculationrun"),
+    Endpoint("POST", "/qualification/recalculations/start/", "qualification.recalculate_application", ok=302),
+    *[
+        Endpoint(
+            "GET",
+            f"/qualification/recalculations/{{recalculation_run}}/{suffix}",
+            "qualification.view_recalculationrun",
+            "qualification.view_recalculationrun",
+            "recalculation_run",
+        )
+        for suffix in ("", "progress/", "report.csv")
+    ],
     # Programmes of social services (staff side).
     Endpoint("GET", "/programme/", "programme.view_programme"),
     Endpoint("GET", "/programme/new/", "programme.add_programme"),
@@ -748,6 +761,18 @@ OPERATIONS = [
         "qualification.view_application",
         "application",
     ),
+    # Recalculation of fees (staff API).
+    Endpoint("POST", "/api/v1/qualification/recalculations", "qualification.recalculate_application", ok=202),
+    *[
+        Endpoint(
+            "GET",
+            f"/api/v1/qualification/recalculations/{{recalculation_run}}{suffix}",
+            "qualification.view_recalculationrun",
+            "qualification.view_recalculationrun",
+            "recalculation_run",
+        )
+        for suffix in ("", "/changes")
+    ],
     # Income criteria (national) and fee tables (staff API).
     Endpoint("GET", "/api/v1/qualification/criteria", "qualification.view_incomecriterion"),
     Endpoint(
@@ -1147,7 +1172,9 @@ def test_every_page_is_in_the_matrix_or_exempt_with_a_reason() -> None:
 
     covered = {
         resolve(
-            page.path.format(centre=1, staff=1, certificate=1, entry=1, token=1, programme=1, **SAMPLE_UUIDS)
+            page.path.format(
+                centre=1, staff=1, certificate=1, entry=1, token=1, programme=1, recalculation_run=1, **SAMPLE_UUIDS
+            )
         ).view_name
         for page in PAGES
     }

@@ -55,7 +55,16 @@ def matrix_objects(municipality: Any) -> dict[str, Any]:
         "draft_fee_table": FeeTableFactory(municipality=municipality, status=FeeTableStatus.DRAFT),
         "criterion": IncomeCriterion.objects.get(valid_from=datetime.date(2025, 1, 1)),
         **application_matrix_objects(municipality),
+        "recalculation_run": recalculation_run_for(municipality),
     }
+
+
+def recalculation_run_for(municipality: Any) -> Any:
+    """A queued recalculation of the municipality's fees (the task runs only when a transaction commits)."""
+    from cus.qualification.recalculation import start_recalculation
+
+    (run,) = start_recalculation(actor=None, municipalities=[municipality], reason="manual")
+    return run
 
 
 def application_matrix_objects(municipality: Any) -> dict[str, Any]:

@@ -1,0 +1,394 @@
+"""Recalculation of fees (przeliczenie odpłatności) after a new income criterion or a change of a fee table.
+
+``start_recalculation`` records one run per municipality and enqueues the background task when the transaction
+commits; the task recomputes the fee of every qualified application of the municipality, in batches, with the
+criterion and the fee table in force today, applies a changed fee to the application (one audit entry per changed
+application, with the fee before and after) and writes the report of changes.
+
+The household's income of the month the application was assessed on is read again (declarations may have been
+corrected). On the statutory track a change of that income of at most 10 % of the criterion is disregarded (PS art.
+106 ust. 3b): the fee is computed with the income as it was, so only the new criterion or table can move it; when
+the fee with the new income would differ but the one with the old income does not, the fee is "kept".
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from functools import partial
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.tasks import task
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cus.audit.services import record_create, record_update, snapshot
+from cus.core.models import Municipality
+from cus.programme.models import ProgrammeFeeKind
+from cus.qualification import fees, workflow
+from cus.qualification.applications import Application, ApplicationEvent, State
+from cus.qualification.models import FeeTable, IncomeCriterion, criterion_on
+from cus.qualification.recalculation_models import (
+    RecalculationChange,
+    RecalculationOutcome,
+    RecalculationReason,
+    RecalculationRun,
+    RecalculationStatus,
+)
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+ZERO = Decimal("0.00")
+# The application fields a recalculation may change (its frozen qualification result).
+FEE_FIELDS = (
+    "income_per_person",
+    "household_members",
+    "single_person",
+    "criterion",
+    "criterion_amount",
+    "fee_table",
+    "fee_band",
+    "income_percent",
+    "fee_percent",
+    "fee_per_unit",
+    "fee_per_month",
+    "fee_computed_at",
+    "updated_at",
+)
+
+
+def qualified_in(municipality_id: int) -> Any:
+    return Application.objects.filter(municipality_id=municipality_id, state=State.QUALIFIED)
+
+
+@transaction.atomic
+def start_recalculation(
+    *, actor: Any, municipalities: Iterable[Municipality], reason: str, note: str = ""
+) -> list[RecalculationRun]:
+    """Queue a recalculation of every qualified application of each municipality; the work starts when the
+    transaction commits. A municipality with a run still queued or running gets no second one (that run will use
+    the criterion and tables in force when it reaches each batch)."""
+    if reason not in RecalculationReason.values:
+        raise ValidationError({"reason": _("Choose why the fees are recalculated.")})
+    runs = []
+    for municipality in municipalities:
+        if RecalculationRun.objects.filter(municipality=municipality, status=RecalculationStatus.QUEUED).exists():
+            continue
+        run = RecalculationRun(
+            municipality=municipality,
+            reason=reason,
+            note=note[:300],
+            started_by=actor if getattr(actor, "pk", None) else None,
+        )
+        run.full_clean()
+        run.save()
+        record_create(actor=actor, instance=run)
+        transaction.on_commit(partial(_enqueue, run.pk))
+        runs.append(run)
+    return runs
+
+
+def start_for_criterion(*, actor: Any, criterion: IncomeCriterion) -> list[RecalculationRun]:
+    """After a new criterion: every municipality with qualified applications (the criterion is national)."""
+    ids = Application.objects.filter(state=State.QUALIFIED).values("municipality_id").distinct()
+    return start_recalculation(
+        actor=actor,
+        municipalities=Municipality.objects.filter(pk__in=ids).order_by("pk"),
+        reason=RecalculationReason.CRITERION,
+        note=str(criterion.legal_basis),
+    )
+
+
+def start_for_fee_table(*, actor: Any, table: FeeTable) -> list[RecalculationRun]:
+    """After a table was brought into force or a table in force changed: its municipality, if anyone is qualified."""
+    if not qualified_in(table.municipality_id).exists():
+        return []
+    return start_recalculation(
+        actor=actor,
+        municipalities=[table.municipality],
+        reason=RecalculationReason.FEE_TABLE,
+        note=f"{table.name} ({table.resolution_number})",
+    )
+
+
+def _enqueue(run_id: int) -> None:
+    recalculate_fees.enqueue(run_id)
+
+
+@task()
+def recalculate_fees(run_id: int) -> None:
+    run_recalculation(run_id)
+
+
+# --- the work ----------------------------------------------------------------------------------------------------
+
+
+class _Context:
+    """What every application of a run shares: today, the criterion and the tables in force (looked up once)."""
+
+    def __init__(self, run: RecalculationRun) -> None:
+        self.run = run
+        self.day = timezone.localdate()
+        self.criterion = criterion_on(self.day)
+        self._tables: dict[tuple[Any, str], tuple[FeeTable, fees.FeeTable] | None] = {}
+
+    def table(self, application: Application) -> tuple[FeeTable, fees.FeeTable] | None:
+        from cus.qualification.application_services import fee_table_for
+
+        key = (application.programme_service.service_id, application.track)
+        if key not in self._tables:
+            table = fee_table_for(application, self.day)
+            self._tables[key] = None if table is None else (table, table.as_fee_table())
+        return self._tables[key]
+
+
+def run_recalculation(run_id: int) -> RecalculationRun | None:
+    """Process a queued run; a run that is not queued (done, or taken by another worker) is left alone."""
+    claimed = RecalculationRun.objects.filter(pk=run_id, status=RecalculationStatus.QUEUED).update(
+        status=RecalculationStatus.RUNNING, started_at=timezone.now()
+    )
+    if not claimed:
+        return None
+    run = RecalculationRun.objects.select_related("municipality", "started_by").get(pk=run_id)
+    try:
+        ids = list(qualified_in(run.municipality_id).order_by("pk").values_list("pk", flat=True))
+        run.total = len(ids)
+        run.save(update_fields=["total"])
+        context = _Context(run)
+        for start in range(0, len(ids), BATCH_SIZE):
+            _process_batch(context, ids[start : start + BATCH_SIZE])
+        RecalculationRun.objects.filter(pk=run.pk).update(status=RecalculationStatus.DONE, finished_at=timezone.now())
+    except Exception as exc:  # the run is reported as failed, with what happened; nothing half-applied stays
+        logger.exception("Recalculation %s failed", run_id)
+        RecalculationRun.objects.filter(pk=run.pk).update(
+            status=RecalculationStatus.FAILED, finished_at=timezone.now(), error=f"{type(exc).__name__}: {exc}"[:2000]
+        )
+    run.refresh_from_db()
+    return run
+
+
+@transaction.atomic
+def _process_batch(context: _Context, ids: Sequence[Any]) -> None:
+    applications = list(
+        Application.objects.select_for_update(of=("self",))
+        .filter(pk__in=ids, state=State.QUALIFIED)
+        .select_related("programme_service__service", "programme_service__programme", "person", "municipality")
+        .order_by("pk")
+    )
+    changes = []
+    changed_applications = []
+    events = []
+    counts = {outcome: 0 for outcome in RecalculationOutcome.values}
+    now = timezone.now()
+    for application in applications:
+        before = snapshot(application)
+        change = _recalculate(context, application)
+        counts[change.outcome] += 1
+        changes.append(change)
+        if change.outcome == RecalculationOutcome.CHANGED:
+            application.fee_computed_at = now
+            changed_applications.append((application, before, change))
+    RecalculationChange.objects.bulk_create(changes)
+    if changed_applications:
+        Application.objects.bulk_update([a for a, _b, _c in changed_applications], FEE_FIELDS)
+        for application, before, change in changed_applications:
+            message = _fee_message(change)
+            record_update(actor=context.run.started_by, instance=application, before=before, message=message)
+            events.append(
+                ApplicationEvent(
+                    application=application,
+                    action="recalculate_fee",
+                    actor=context.run.started_by,
+                    actor_label=_("system (recalculation of fees)"),
+                    at=now,
+                    note=message,
+                )
+            )
+        ApplicationEvent.objects.bulk_create(events)
+    RecalculationRun.objects.filter(pk=context.run.pk).update(
+        # The ids that left the qualified state since the run started count as processed, too.
+        processed=F("processed") + len(ids),
+        changed=F("changed") + counts[RecalculationOutcome.CHANGED],
+        kept=F("kept") + counts[RecalculationOutcome.KEPT],
+        failed=F("failed") + counts[RecalculationOutcome.FAILED],
+    )
+
+
+def _fee_message(change: RecalculationChange) -> str:
+    return (
+        f"Fee recalculated: {change.old_fee_per_unit} → {change.new_fee_per_unit} PLN per unit, "
+        f"{change.old_fee_per_month} → {change.new_fee_per_month} PLN a month."
+    )
+
+
+def _change(application: Application, context: _Context, outcome: str, **fields: Any) -> RecalculationChange:
+    """A row of the report; the "before" values come from the application as it still is."""
+    return RecalculationChange(
+        run=context.run,
+        application=application,
+        outcome=outcome,
+        old_fee_per_unit=application.fee_per_unit,
+        old_fee_per_month=application.fee_per_month,
+        old_income_per_person=application.income_per_person,
+        old_criterion=application.criterion_amount,
+        old_band=application.fee_band,
+        **fields,
+    )
+
+
+def _recalculate(context: _Context, application: Application) -> RecalculationChange:
+    try:
+        return _compute(context, application)
+    except (ValidationError, ValueError, ArithmeticError) as exc:
+        messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+        return _change(application, context, RecalculationOutcome.FAILED, reason=" ".join(messages))
+    except Exception:
+        logger.exception("Recalculation of application %s failed", application.pk)
+        return _change(
+            application, context, RecalculationOutcome.FAILED, reason=_("Unexpected error; see the server log.")
+        )
+
+
+def _compute(context: _Context, application: Application) -> RecalculationChange:
+    from cus.qualification.application_services import household_facts
+
+    service = application.programme_service
+    units = application.units_per_month
+    if units is None or units <= 0:
+        raise ValidationError(_("The application has no number of units a month."))
+    if service.fee_kind in (ProgrammeFeeKind.FREE, ProgrammeFeeKind.FIXED):
+        per_unit = (
+            ZERO if service.fee_kind == ProgrammeFeeKind.FREE else fees.round_grosz(Decimal(service.fee_amount or 0))
+        )
+        return _settle(context, application, per_unit=per_unit, per_month=fees.round_grosz(per_unit * units))
+    income, problems = household_facts(application)
+    if problems:
+        raise ValidationError(problems)
+    if context.criterion is None:
+        raise ValidationError(_("No income criterion is in force today."))
+    found = context.table(application)
+    if found is None:
+        raise ValidationError(_("No fee table is in force today for this service."))
+    table, pure = found
+    single = bool(income.single_person)
+    amount = context.criterion.amount_for(single=single)
+    new_income = income.per_person
+    old_income = application.income_per_person
+
+    def fee(income_per_person: Decimal) -> fees.FeeResult:
+        return fees.compute_fee(
+            income_per_person=income_per_person,
+            criterion=amount,
+            unit_cost=Decimal(service.unit_cost),
+            units_per_month=units,
+            single=single,
+            table=pure,
+        )
+
+    result = fee(new_income)
+    kept = False
+    if (
+        application.track == workflow.Track.STATUTORY
+        and old_income is not None
+        and application.single_person == single
+        and new_income != old_income
+        and not fees.income_change_changes_fee(old_income, new_income, amount)
+    ):
+        # PS art. 106 ust. 3b: a change of income of at most 10 % of the criterion is disregarded.
+        with_old_income = fee(old_income)
+        kept = with_old_income.fee_per_unit != result.fee_per_unit
+        result = with_old_income
+    return _settle(
+        context,
+        application,
+        per_unit=result.fee_per_unit,
+        per_month=result.fee_per_month,
+        kept=kept,
+        new_income=new_income,
+        new_criterion=amount,
+        new_band=result.band.label(),
+        apply={
+            "income_per_person": result.income_per_person,
+            "household_members": income.members,
+            "single_person": single,
+            "criterion": context.criterion,
+            "criterion_amount": amount,
+            "fee_table": table,
+            "fee_band": result.band.label(),
+            "income_percent": result.income_percent,
+            "fee_percent": result.fee_percent,
+        },
+    )
+
+
+def _settle(
+    context: _Context,
+    application: Application,
+    *,
+    per_unit: Decimal,
+    per_month: Decimal,
+    kept: bool = False,
+    new_income: Decimal | None = None,
+    new_criterion: Decimal | None = None,
+    new_band: str = "",
+    apply: dict[str, Any] | None = None,
+) -> RecalculationChange:
+    changed = per_unit != application.fee_per_unit or per_month != application.fee_per_month
+    if changed:
+        outcome = RecalculationOutcome.CHANGED
+    elif kept:
+        outcome = RecalculationOutcome.KEPT
+    else:
+        outcome = RecalculationOutcome.UNCHANGED
+    change = _change(
+        application,
+        context,
+        outcome,
+        new_fee_per_unit=per_unit,
+        new_fee_per_month=per_month,
+        new_income_per_person=new_income,
+        new_criterion=new_criterion,
+        new_band=new_band,
+    )
+    if changed:  # only a changed fee is written back to the application (with what it was computed from)
+        for name, value in (apply or {}).items():
+            setattr(application, name, value)
+        application.fee_per_unit = per_unit
+        application.fee_per_month = per_month
+    return change
+
+
+# --- reads (screens and API) ---------------------------------------------------------------------------------------
+
+CHANGE_SORTS: dict[str, tuple[str, ...]] = {
+    "reference": ("application__year", "application__number"),
+    "outcome": ("outcome", "pk"),
+    "old_fee": ("old_fee_per_month", "pk"),
+    "new_fee": ("new_fee_per_month", "pk"),
+}
+
+
+def runs_for(user: Any) -> Any:
+    return RecalculationRun.objects.restrict(user, "view").select_related("municipality", "started_by")
+
+
+def changes_for(run: RecalculationRun, *, sort: str = "", outcome: str = "") -> Any:
+    changes = RecalculationChange.objects.filter(run=run).select_related("application")
+    if outcome in RecalculationOutcome.values:
+        changes = changes.filter(outcome=outcome)
+    order: tuple[str, ...] = CHANGE_SORTS.get(sort.removeprefix("-"), ("pk",))
+    if sort.startswith("-"):
+        order = tuple(f"-{field}" for field in order)
+    return changes.order_by(*order)
+
+
+def recalculation_municipalities(user: Any) -> Any:
+    """The municipalities of the user's centre where the user may start a recalculation."""
+    from cus.qualification.queries import municipalities_for
+
+    return municipalities_for(user, "qualification.recalculate_application")
