@@ -66,16 +66,18 @@ else
 fi
 PG_URL="postgres://postgres@127.0.0.1:$PGPORT/postgres"
 
-# 5. The whole suite on both databases at once (one core each); each run's output goes to its own log, shown
-#    when it ends. Screenshots go to test-results/screenshots/<database>/.
+# 5. The whole suite on both databases at once (one core each); each run's output goes to its own log under
+#    var/test-logs/ (pytest-playwright empties test-results/ when a session starts), shown when it ends.
+#    Screenshots go to test-results/screenshots/<database>/.
 export CUS_REQUIRE_BROWSER=1 CUS_REQUIRE_SCHEMATHESIS=1
 step "pytest on SQLite and on PostgreSQL, in parallel (browser and schema tests included)"
-mkdir -p test-results
+LOGS=var/test-logs
+mkdir -p "$LOGS"
 env -u DATABASE_URL CUS_SCREENSHOT_DIR="$ROOT/test-results/screenshots/sqlite" \
-  .venv/bin/pytest -q -p no:cacheprovider "$@" >test-results/pytest-sqlite.log 2>&1 &
+  .venv/bin/pytest -q -p no:cacheprovider "$@" >"$LOGS/pytest-sqlite.log" 2>&1 &
 sqlite_pid=$!
 DATABASE_URL="$PG_URL" CUS_SCREENSHOT_DIR="$ROOT/test-results/screenshots/postgresql" \
-  .venv/bin/pytest -q -p no:cacheprovider "$@" >test-results/pytest-postgresql.log 2>&1 &
+  .venv/bin/pytest -q -p no:cacheprovider "$@" >"$LOGS/pytest-postgresql.log" 2>&1 &
 postgresql_pid=$!
 sqlite_rc=0; postgresql_rc=0
 wait "$sqlite_pid" || sqlite_rc=$?
@@ -84,11 +86,11 @@ for db in sqlite postgresql; do
   step "pytest on $db"
   if [ "$db" = sqlite ]; then rc=$sqlite_rc; else rc=$postgresql_rc; fi
   if [ "$rc" = 0 ]; then
-    grep -v '^\(WARNING\|INFO\) ' "test-results/pytest-$db.log" | tail -n 6 || true
+    grep -v '^\(WARNING\|INFO\) ' "$LOGS/pytest-$db.log" | tail -n 6 || true
   else
-    grep -v '^\(WARNING\|INFO\) ' "test-results/pytest-$db.log" | tail -n 400 || true
+    grep -v '^\(WARNING\|INFO\) ' "$LOGS/pytest-$db.log" | tail -n 400 || true
   fi
 done
-[ "$sqlite_rc" = 0 ] || fail "pytest failed on SQLite (exit $sqlite_rc); full output in test-results/pytest-sqlite.log"
-[ "$postgresql_rc" = 0 ] || fail "pytest failed on PostgreSQL (exit $postgresql_rc); full output in test-results/pytest-postgresql.log"
+[ "$sqlite_rc" = 0 ] || fail "pytest failed on SQLite (exit $sqlite_rc); full output in $LOGS/pytest-sqlite.log"
+[ "$postgresql_rc" = 0 ] || fail "pytest failed on PostgreSQL (exit $postgresql_rc); full output in $LOGS/pytest-postgresql.log"
 step "all test layers passed on SQLite and PostgreSQL"

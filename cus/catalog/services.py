@@ -623,7 +623,9 @@ def contact_create(*, actor: Any, owner: Service | Organization | Location, **fi
 def contact_update(*, actor: Any, contact: Contact, **changes: Any) -> Contact:
     reject_unknown_fields(changes, CONTACT_FIELDS)
     contact = (
-        Contact.objects.select_for_update().select_related("service", "organization", "location").get(pk=contact.pk)
+        Contact.objects.select_for_update(of=("self",))
+        .select_related("service", "organization", "location")
+        .get(pk=contact.pk)
     )
     before = snapshot(contact)
     for name, value in changes.items():
