@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "cus.programme",
     "cus.portal",
     "cus.residents",
+    "cus.plans",
+    "cus.delivery",
 ]
 
 MIDDLEWARE = [

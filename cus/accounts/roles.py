@@ -56,6 +56,19 @@ RESIDENT_MODELS = (
     "noticeacknowledgement",
 )
 
+PLAN_AUTHORS = SERVICES_TEAM_ROLES
+PLAN_TEAM = SERVICES_TEAM_ROLES | {Role.DIRECTOR}
+PLAN_MODELS = (
+    "serviceplan",
+    "need",
+    "goal",
+    "goalprogress",
+    "planitem",
+    "supportingactivity",
+    "planversion",
+    "monitoringnote",
+)
+
 # Applications (art. 35–44) are handled by the services team and the social-assistance team (art. 23 ust. 1).
 APPLICATION_HANDLERS = SERVICES_TEAM_ROLES | ASSISTANCE_TEAM_ROLES
 
@@ -119,6 +132,32 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # GDPR art. 15/20 export of everything about a person, and who read or changed the record: the director.
     "residents.export_person": frozenset({Role.DIRECTOR}),
     "residents.audit_person": frozenset({Role.DIRECTOR}),
+    # Individual social-services plans (art. 38–47): drawn up by IPUS coordinators and the services organiser, read
+    # by the director too; approved by the director or a services organiser with a written authorisation (checked in
+    # the service); never touched by provider staff (art. 49), who reach only the items assigned to their
+    # organisation through ``plans.deliver_planitem``.
+    **{f"plans.view_{model}": PLAN_TEAM for model in PLAN_MODELS},
+    **{f"plans.{action}_{model}": PLAN_AUTHORS for model in PLAN_MODELS for action in ("add", "change", "delete")},
+    "plans.approve_serviceplan": frozenset({Role.DIRECTOR, Role.SERVICES_ORGANISER}),
+    "plans.summarise_serviceplan": frozenset({Role.DIRECTOR, Role.SERVICES_ORGANISER}),
+    "plans.deliver_planitem": frozenset({Role.PROVIDER_STAFF}),
+    "plans.view_approvaldelegation": frozenset({Role.DIRECTOR, Role.SERVICES_ORGANISER}),
+    "plans.add_approvaldelegation": frozenset({Role.DIRECTOR}),
+    "plans.change_approvaldelegation": frozenset({Role.DIRECTOR}),
+    "plans.view_coordinatormeeting": PLAN_TEAM,
+    "plans.add_coordinatormeeting": frozenset({Role.DIRECTOR, Role.SERVICES_ORGANISER}),
+    # Delivery records: provider staff record and (within the window) correct their own; the services team reads
+    # them and decides late corrections.
+    "delivery.view_deliveryrecord": PLAN_TEAM | {Role.PROVIDER_STAFF},
+    "delivery.add_deliveryrecord": frozenset({Role.PROVIDER_STAFF}),
+    "delivery.change_deliveryrecord": PLAN_AUTHORS | {Role.PROVIDER_STAFF},
+    "delivery.view_correctionrequest": PLAN_TEAM | {Role.PROVIDER_STAFF},
+    "delivery.add_correctionrequest": frozenset({Role.PROVIDER_STAFF}),
+    "delivery.change_correctionrequest": PLAN_AUTHORS,
+    # Which user works for which provider: kept by the administrator with the user accounts.
+    "delivery.view_providerstaff": frozenset({Role.DIRECTOR, Role.ADMINISTRATOR, Role.SERVICES_ORGANISER}),
+    "delivery.add_providerstaff": frozenset({Role.ADMINISTRATOR}),
+    "delivery.delete_providerstaff": frozenset({Role.ADMINISTRATOR}),
 }
 
 

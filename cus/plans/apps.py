@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PlansConfig(AppConfig):
+    name = "cus.plans"
+    label = "plans"
+    verbose_name = _("Individual social-services plans")
