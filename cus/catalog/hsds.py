@@ -24,10 +24,12 @@ from django.utils import timezone
 
 from cus.catalog.models import (
     BYDAY,
+    Contact,
     FeeKind,
     Location,
     LocationType,
     Organization,
+    Phone,
     Schedule,
     ScheduleException,
     Service,
@@ -127,6 +129,12 @@ def _hhmm(value: datetime.time | None) -> str | None:
 # Prefetching: every list builds its page with a fixed number of queries, whatever its size.
 
 
+# Further phone numbers (after the main one kept on the owner) and the contact people of a place.
+PHONE_ORDER = Phone.objects.order_by("type", "number", "pk")
+PHONES = Prefetch("phones", queryset=PHONE_ORDER)
+LOCATION_CONTACTS = Contact.objects.order_by("name", "pk")
+
+
 def service_prefetches(full: bool) -> list[Any]:
     terms = TaxonomyTerm.objects.select_related("taxonomy")
     prefetches: list[Any] = []
@@ -138,6 +146,7 @@ def service_prefetches(full: bool) -> list[Any]:
         "municipalities_served",
         "required_documents",
         "contacts",
+        PHONES,
         Prefetch(
             "service_at_locations",
             queryset=ServiceAtLocation.objects.select_related("location", "location__municipality").order_by(
@@ -146,6 +155,8 @@ def service_prefetches(full: bool) -> list[Any]:
         ),
         "service_at_locations__schedules",
         "service_at_locations__schedule_exceptions",
+        Prefetch("service_at_locations__location__contacts", queryset=LOCATION_CONTACTS),
+        Prefetch("service_at_locations__location__phones", queryset=PHONE_ORDER),
     ]
 
 
@@ -168,6 +179,9 @@ def sal_for_output(queryset: QuerySet[ServiceAtLocation], *, full: bool) -> Quer
         "service__municipalities_served",
         "service__required_documents",
         "service__contacts",
+        Prefetch("service__phones", queryset=PHONE_ORDER),
+        Prefetch("location__contacts", queryset=LOCATION_CONTACTS),
+        Prefetch("location__phones", queryset=PHONE_ORDER),
     )
 
 
@@ -188,7 +202,13 @@ def organizations_for_output(
         locations = locations.filter(
             pk__in=ServiceAtLocation.objects.filter(service__status=ServiceStatus.PUBLISHED).values("location_id")
         )
-    prefetches: list[Any] = ["contacts", Prefetch("locations", queryset=locations)]
+    prefetches: list[Any] = [
+        "contacts",
+        PHONES,
+        Prefetch("locations", queryset=locations),
+        Prefetch("locations__contacts", queryset=LOCATION_CONTACTS),
+        Prefetch("locations__phones", queryset=PHONE_ORDER),
+    ]
     if services is not None:
         prefetches.append(Prefetch("services", queryset=services, to_attr="hsds_services"))
     return queryset.prefetch_related(*prefetches)
@@ -244,6 +264,22 @@ def phone_dict(number: str, owner_field: str, owner_id: Any, key: str = "phone")
     return {"id": derived_id(owner_id, key), owner_field: str(owner_id), "number": number, "type": "voice"}
 
 
+def extra_phone_dict(phone: Phone, owner_field: str, owner_id: Any) -> dict[str, Any]:
+    """A further number of a service, provider or place (a ``Phone`` row)."""
+    data: dict[str, Any] = {"id": str(phone.pk), owner_field: str(owner_id), "number": phone.number, "type": phone.type}
+    if phone.extension:
+        data["extension"] = int(phone.extension)
+    if phone.description:
+        data["description"] = phone.description
+    return data
+
+
+def phones_of(owner: Any, owner_field: str) -> list[dict[str, Any]]:
+    """HSDS ``phones`` of an owner: its main number first, then the further ones (prefetched)."""
+    main = [phone_dict(owner.phone, owner_field, owner.pk)] if owner.phone else []
+    return main + [extra_phone_dict(phone, owner_field, owner.pk) for phone in owner.phones.all()]
+
+
 def language_dict(code: str, owner_field: str, owner_id: Any) -> dict[str, Any]:
     return {
         "id": derived_id(owner_id, f"language:{code}"),
@@ -259,8 +295,10 @@ def contact_dict(contact: Any) -> dict[str, Any]:
             "id": str(contact.pk),
             "organization_id": str(contact.organization_id) if contact.organization_id else None,
             "service_id": str(contact.service_id) if contact.service_id else None,
+            "location_id": str(contact.location_id) if contact.location_id else None,
             "name": contact.name,
             "title": contact.title,
+            "department": contact.department,
             "email": contact.email,
             "phones": [phone_dict(contact.phone, "contact_id", contact.pk)] if contact.phone else [],
         }
@@ -322,7 +360,8 @@ def location_dict(location: Location, *, full: bool = True) -> dict[str, Any]:
         address = address_dict(location)
         data["addresses"] = [address] if address else []
         data["accessibility"] = accessibility_list(location)
-        data["phones"] = [phone_dict(location.phone, "location_id", location.pk)] if location.phone else []
+        data["phones"] = phones_of(location, "location_id")
+        data["contacts"] = [contact_dict(c) for c in location.contacts.all()]
     return _clean(data)
 
 
@@ -442,7 +481,7 @@ def organization_full(organization: Organization, *, full_service: bool = False)
     """A fully nested organization; ``services`` are the published ones (``hsds_services``, prefetched)."""
     data = organization_list_item(organization)
     data["contacts"] = [contact_dict(c) for c in organization.contacts.all()]
-    data["phones"] = [phone_dict(organization.phone, "organization_id", organization.pk)] if organization.phone else []
+    data["phones"] = phones_of(organization, "organization_id")
     data["locations"] = [location_dict(location) for location in organization.locations.all()]
     data["organization_identifiers"] = organization_identifiers(organization)
     services: Iterable[Service] = getattr(organization, "hsds_services", [])
@@ -501,7 +540,7 @@ def sal_nested(sal: ServiceAtLocation) -> dict[str, Any]:
 
 def service_full(service: Service, *, with_organization: bool = True) -> dict[str, Any]:
     data = service_list_item(service, with_organization=False)
-    data["phones"] = [phone_dict(service.phone, "service_id", service.pk)] if service.phone else []
+    data["phones"] = phones_of(service, "service_id")
     data["service_areas"] = service_areas(service)
     data["service_at_locations"] = [sal_nested(sal) for sal in service.service_at_locations.all()]
     data["languages"] = [language_dict(code, "service_id", service.pk) for code in service.languages or []]
@@ -546,7 +585,6 @@ def sal_full(sal: ServiceAtLocation) -> dict[str, Any]:
         for d in service.required_documents.all()
     ]
     nested["contacts"] = [contact_dict(c) for c in service.contacts.all()]
-    if service.phone:
-        nested["phones"] = [phone_dict(service.phone, "service_id", service.pk)]
+    nested["phones"] = phones_of(service, "service_id")
     data["service"] = _clean(nested)
     return _clean(data)

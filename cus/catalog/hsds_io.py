@@ -125,82 +125,7 @@ def export_catalog(
             hsds.service_full(s) for s in hsds.services_for_output(services.order_by("name", "pk"), full=True)
         ],
     }
-    _add_location_contacts(document, municipality, municipalities)
-    _add_further_phones(document, municipality, municipalities)
     return document
-
-
-def phone_export(phone: Phone, owner_field: str, owner_id: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {"id": str(phone.pk), owner_field: str(owner_id), "number": phone.number, "type": phone.type}
-    if phone.extension:
-        data["extension"] = int(phone.extension)
-    if phone.description:
-        data["description"] = phone.description
-    return data
-
-
-def _add_further_phones(
-    document: dict[str, Any], municipality: Municipality | None, municipalities: Iterable[Any] | None
-) -> None:
-    """Further phone numbers (``Phone`` rows) after the main one in each owner's HSDS ``phones``."""
-    phones = Phone.objects.select_related("service", "organization", "location").order_by("type", "number", "pk")
-    if municipality is not None:
-        phones = phones.filter(Phone.tenant_q([municipality.pk]))
-    if municipalities is not None:
-        phones = phones.filter(Phone.tenant_q([getattr(m, "pk", m) for m in municipalities]))
-    by_owner: dict[str, list[dict[str, Any]]] = {}
-    for phone in phones:
-        owner = phone.owner
-        if owner is not None:
-            field = f"{owner._meta.model_name}_id"
-            by_owner.setdefault(str(owner.pk), []).append(phone_export(phone, field, owner.pk))
-    if not by_owner:
-        return
-    owners = (
-        document["organizations"]
-        + document["services"]
-        + [loc for org in document["organizations"] for loc in org.get("locations", [])]
-        + [
-            sal["location"]
-            for service in document["services"]
-            for sal in service.get("service_at_locations", [])
-            if "location" in sal
-        ]
-    )
-    for owner in owners:
-        extra = by_owner.get(owner.get("id"))
-        if extra:
-            known = {p.get("id") for p in owner.get("phones", [])}
-            owner["phones"] = owner.get("phones", []) + [p for p in extra if p["id"] not in known]
-
-
-def _add_location_contacts(
-    document: dict[str, Any], municipality: Municipality | None, municipalities: Iterable[Any] | None
-) -> None:
-    """Contact people of a place (HSDS ``location.contacts``), added to each location object of the document."""
-    contacts = Contact.objects.filter(location__isnull=False).order_by("name", "pk")
-    if municipality is not None:
-        contacts = contacts.filter(location__municipality=municipality)
-    if municipalities is not None:
-        contacts = contacts.filter(location__municipality__in=list(municipalities))
-    by_location: dict[str, list[dict[str, Any]]] = {}
-    for contact in contacts:
-        data = hsds.contact_dict(contact)
-        data["location_id"] = str(contact.location_id)
-        if contact.department:
-            data["department"] = contact.department
-        by_location.setdefault(str(contact.location_id), []).append(data)
-    if not by_location:
-        return
-    locations = [loc for org in document["organizations"] for loc in org.get("locations", [])] + [
-        sal["location"]
-        for service in document["services"]
-        for sal in service.get("service_at_locations", [])
-        if "location" in sal
-    ]
-    for location in locations:
-        if location.get("id") in by_location:
-            location["contacts"] = by_location[location["id"]]
 
 
 # Import
@@ -583,6 +508,7 @@ class Importer:
             }
             try:
                 Phone(**row, **{owner._meta.model_name: owner}).full_clean()
+                row["id"] = _uuid(item.get("id"))
             except ValidationError as exc:
                 self.report.warn(f"{path}.phones[{index}]", f"Left out: {_messages(exc)}")
                 continue

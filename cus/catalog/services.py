@@ -655,6 +655,24 @@ def _phone_text(phone: Phone) -> dict[str, Any]:
     return {name: getattr(phone, name) for name in PHONE_FIELDS}
 
 
+def _reuse_phone_ids(
+    built: list[Phone], numbers: list[tuple[str, str]], existing: list[Phone], wanted_ids: list[Any]
+) -> None:
+    """A number given again keeps its row (and its id in the HSDS output); the others are deleted. A new number may
+    bring its own id (an HSDS import keeps the ids of the feed) unless the id is taken."""
+    kept = {(p.number.replace(" ", "").replace("-", ""), p.extension): p.pk for p in existing}
+    for phone, key in zip(built, numbers, strict=True):
+        if key in kept:
+            phone.pk = kept.pop(key)
+            phone._state.adding = False
+    Phone.objects.filter(pk__in=list(kept.values())).delete()
+    asked = [i for i in wanted_ids if i]
+    free = set(asked) - set(Phone.objects.filter(pk__in=asked).values_list("pk", flat=True))
+    for phone, wanted in zip(built, wanted_ids, strict=True):
+        if phone._state.adding and wanted in free:
+            phone.pk = wanted
+
+
 @transaction.atomic
 def phones_set(
     *, actor: Any, owner: Service | Organization | Location, phones: Iterable[Mapping[str, Any]]
@@ -665,7 +683,10 @@ def phones_set(
     rows = list(phones)
     errors: list[str] = []
     built = []
+    wanted_ids = []
     for index, row in enumerate(rows):
+        row = dict(row)  # noqa: PLW2901 - the id is taken out, the rest are the fields
+        wanted_ids.append(row.pop("id", None))
         unknown = set(row) - set(PHONE_FIELDS)
         if unknown:
             raise ValueError(f"Unknown phone fields: {sorted(unknown)}")
@@ -689,7 +710,7 @@ def phones_set(
         raise ValidationError({"phones": errors})
     existing = list(Phone.objects.filter(**{field: owner}))
     before = {"phones": [_phone_text(p) for p in existing]}
-    Phone.objects.filter(**{field: owner}).delete()
+    _reuse_phone_ids(built, numbers, existing, wanted_ids)
     for phone in built:
         phone.save()
     after = {"phones": [_phone_text(p) for p in built]}

@@ -255,10 +255,15 @@ def build_catalog(municipality: Municipality, *, actor: Any = None) -> dict[str,
     catalog_services.service_location_add(actor=actor, service=advice, location=online)
     for service in (care, club_service):
         catalog_services.service_set_status(actor=actor, service=service, status=ServiceStatus.PUBLISHED)
-    from cus.catalog.models import Contact
+    from cus.catalog.models import Contact, Phone
 
     Contact.objects.create(service=care, name="Maria Kowalska", title="koordynatorka usług", phone="+48 600 100 200")
     Contact.objects.create(organization=ngo, name="Jan Nowak", title="prezes", email="prezes@pomocnadlon.example")
+    # A place's contact person and further numbers of a service, a provider and a place (HSDS contact / phone).
+    Contact.objects.create(location=office, name="Ewa Zielińska", department="recepcja", phone="+48 22 111 22 66")
+    Phone.objects.create(service=care, number="+48 22 111 22 77", type="fax", description="Faks działu usług")
+    Phone.objects.create(organization=ngo, number="+48 600 300 400", type="text")
+    Phone.objects.create(location=office, number="+48 22 111 22 88", extension="12", type="voice")
     return {
         "ngo": ngo,
         "cus": cus,

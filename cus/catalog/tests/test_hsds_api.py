@@ -388,6 +388,24 @@ def test_no_sign_in_and_read_only(client: Client, catalog: dict[str, Any]) -> No
     assert client.post("/api/hsds/services", {}).status_code == 405
 
 
+def test_places_show_their_contact_people_and_every_phone_number(client: Client, catalog: dict[str, Any]) -> None:
+    care = get_detail(client, "/services", catalog["care"].pk)
+    assert [p["number"] for p in care["phones"]] == ["+48 22 111 22 55", "+48 22 111 22 77"]
+    assert {"number": "+48 22 111 22 77", "type": "fax", "description": "Faks działu usług"}.items() <= next(
+        p for p in care["phones"] if p["number"] == "+48 22 111 22 77"
+    ).items()
+    office = next(
+        sal["location"] for sal in care["service_at_locations"] if sal["location_id"] == str(catalog["office"].pk)
+    )
+    (contact,) = office["contacts"]
+    assert contact["name"] == "Ewa Zielińska"
+    assert contact["department"] == "recepcja"
+    assert contact["location_id"] == str(catalog["office"].pk)
+    assert {"number": "+48 22 111 22 88", "extension": 12}.items() <= office["phones"][-1].items()
+    ngo = get_detail(client, "/organizations", catalog["ngo"].pk)
+    assert "+48 600 300 400" in [p["number"] for p in ngo["phones"]]
+
+
 @pytest.mark.parametrize("path", ["/services", "/service_at_locations", "/organizations"])
 def test_query_count_does_not_depend_on_page_size(
     client: Client, municipality: Any, django_assert_max_num_queries: Any, path: str

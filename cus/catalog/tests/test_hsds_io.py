@@ -91,7 +91,7 @@ def test_round_trip_into_an_empty_catalog(municipality: Any) -> None:
         "location": 4,
         "service": 3,
         "service_at_location": 4,
-        "contact": 2,
+        "contact": 3,
     }
     assert {model: model.objects.count() for model in counts} == counts
     after = export_catalog(municipality)
