@@ -40,6 +40,11 @@ class CentreOut(Schema):
     bip_url: str
     email: str
     phone: str
+    appeal_body_name: str = Field(
+        description="The board of appeal (SKO) named in the centre's decisions; empty until set, and no decision "
+        "can be issued while it is empty."
+    )
+    appeal_body_address: str
 
     @staticmethod
     def resolve_municipalities(obj: Centre) -> list[Municipality]:
@@ -58,6 +63,14 @@ class CentrePatch(InputSchema):
     bip_url: str | None = Field(None, max_length=200)
     email: str | None = Field(None, max_length=254)
     phone: str | None = Field(None, max_length=30)
+    appeal_body_name: str | None = Field(
+        None,
+        max_length=250,
+        description="Full name with the seat, e.g. Samorządowe Kolegium Odwoławcze w Warszawie (KPA art. 17).",
+    )
+    appeal_body_address: str | None = Field(
+        None, max_length=250, description="Street, number, postal code and city, e.g. ul. Kredytowa 3, 00-062 Warszawa."
+    )
 
 
 @router.get("/municipalities", response={200: list[MunicipalityOut], **AUTH_ERRORS}, summary="Municipalities I may see")

@@ -36,7 +36,17 @@ class StyledForm(forms.Form):
 class CentreForm(forms.ModelForm[Centre]):
     class Meta:
         model = Centre
-        fields = ["name", "street_address", "postal_code", "city", "bip_url", "email", "phone"]
+        fields = [
+            "name",
+            "street_address",
+            "postal_code",
+            "city",
+            "bip_url",
+            "email",
+            "phone",
+            "appeal_body_name",
+            "appeal_body_address",
+        ]
         widgets = {"postal_code": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "postal-code"})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, ClassVar
 
 from django.core.exceptions import ValidationError
@@ -19,6 +20,11 @@ if TYPE_CHECKING:
 postal_code_validator = RegexValidator(
     r"^\d{2}-\d{3}$", _("Enter a Polish postal code in the form 00-000."), code="postal_code"
 )
+
+# KPA art. 17 pkt 1: appeals against a gmina's decisions in individual matters go to a local government board of
+# appeal (samorządowe kolegium odwoławcze); its proper name always starts with these words.
+APPEAL_BODY_PREFIX = "Samorządowe Kolegium Odwoławcze"
+POSTAL_CODE_IN_TEXT = re.compile(r"(?<!\d)\d{2}-\d{3}(?!\d)")
 
 
 def validate_teryt(value: str) -> None:
@@ -93,6 +99,21 @@ class Centre(models.Model):
     bip_url = models.URLField(_("BIP address"), blank=True, help_text=_("The centre's Public Information Bulletin."))
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
+    appeal_body_name = models.CharField(
+        _("appeal body"),
+        max_length=250,
+        blank=True,
+        help_text=_(
+            "The local government board of appeal (SKO) that hears appeals against the centre's decisions, with its "
+            "seat, e.g. Samorządowe Kolegium Odwoławcze w Warszawie. Decisions name it in the appeal instruction."
+        ),
+    )
+    appeal_body_address = models.CharField(
+        _("appeal body's address"),
+        max_length=250,
+        blank=True,
+        help_text=_("Street, number, postal code and city, e.g. ul. Kredytowa 3, 00-062 Warszawa."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -107,6 +128,46 @@ class Centre(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        errors: dict[str, ValidationError] = {}
+        name, address = self.appeal_body_name.strip(), self.appeal_body_address.strip()
+        self.appeal_body_name, self.appeal_body_address = name, address
+        if name:
+            # KPA art. 17 pkt 1: the appeal body of a gmina's decisions is a board of appeal (SKO), named with its seat.
+            if not name.startswith(APPEAL_BODY_PREFIX) or len(name) <= len(APPEAL_BODY_PREFIX) + 2:
+                errors["appeal_body_name"] = ValidationError(
+                    _(
+                        "Write the full name of the local government board of appeal with its seat, starting with "
+                        "“Samorządowe Kolegium Odwoławcze”, e.g. Samorządowe Kolegium Odwoławcze w Warszawie "
+                        "(KPA art. 17)."
+                    ),
+                    code="appeal_body_name",
+                )
+            if not address:
+                errors["appeal_body_address"] = ValidationError(
+                    _("Give the address of the appeal body too: decisions tell the party where it sits."),
+                    # Not "required": a ModelForm would replace the message with the field's generic one.
+                    code="appeal_body_address_missing",
+                )
+        elif address:
+            errors["appeal_body_name"] = ValidationError(
+                _("Give the name of the appeal body for this address."), code="appeal_body_name_missing"
+            )
+        if address and not POSTAL_CODE_IN_TEXT.search(address):
+            errors["appeal_body_address"] = ValidationError(
+                _(
+                    "Give the full address with the postal code in the form 00-000, "
+                    "e.g. ul. Kredytowa 3, 00-062 Warszawa."
+                ),
+                code="postal_code",
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def has_appeal_body(self) -> bool:
+        return bool(self.appeal_body_name and self.appeal_body_address)
 
     @property
     def has_assistance_team(self) -> bool:
@@ -179,3 +240,23 @@ class TenantModel(models.Model):
 
     def audit_tenant(self) -> tuple[int | None, int | None]:
         return None, self.municipality.pk
+
+
+class RateLimitCounter(models.Model):
+    """Attempts of one client at one guarded public page within one time window (rate limit).
+
+    Kept in the database, not in a process's memory, so that every server process counts together and a restart
+    does not reset the count. The client is stored only as a keyed hash of its address."""
+
+    key = models.CharField(_("key"), max_length=150, unique=True)
+    window_start = models.DateTimeField(_("window start"))
+    expires_at = models.DateTimeField(_("window end"))
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["expires_at"], name="core_ratelimit_expires_idx")]
+        verbose_name = _("rate limit counter")
+        verbose_name_plural = _("rate limit counters")
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.attempts}"

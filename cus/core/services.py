@@ -54,7 +54,17 @@ def centre_create(*, actor: Any, municipalities: Iterable[Municipality], **field
     return centre
 
 
-CENTRE_EDITABLE = ("name", "street_address", "postal_code", "city", "bip_url", "email", "phone")
+CENTRE_EDITABLE = (
+    "name",
+    "street_address",
+    "postal_code",
+    "city",
+    "bip_url",
+    "email",
+    "phone",
+    "appeal_body_name",
+    "appeal_body_address",
+)
 
 
 @transaction.atomic

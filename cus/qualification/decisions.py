@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cus.accounts.roles import Role
+from cus.core.models import APPEAL_BODY_PREFIX
 from cus.qualification import workflow
 
 if TYPE_CHECKING:
@@ -51,6 +54,33 @@ def _date(day: Any) -> str:
 def centre_locative(centre: Any) -> str:
     """ "Centrum Usług Społecznych w Kórniku" → the name as written; the director is of the centre."""
     return str(centre.name)
+
+
+# "do Samorządowego Kolegium Odwoławczego w …": the genitive after "do"; the seat ("w Kielcach") stays as written.
+APPEAL_BODY_GENITIVE = "Samorządowego Kolegium Odwoławczego"
+
+
+def appeal_body(centre: Any) -> str:
+    """The board of appeal with its address, as the appeal instruction names it (KPA art. 107 § 1 pkt 7, art. 129).
+
+    Raises ValidationError when the centre has none set: a decision must say where the appeal goes."""
+    if not getattr(centre, "has_appeal_body", False):
+        raise ValidationError(
+            {
+                "appeal_body": ValidationError(
+                    _(
+                        "The decision cannot be issued: the centre has no appeal body (board of appeal, SKO) set, and "
+                        "the decision must say where to appeal. Ask the director to fill in the appeal body and its "
+                        "address on the centre's page (Centre → Edit details), then try again."
+                    ),
+                    code="appeal_body_missing",
+                )
+            }
+        )
+    name = str(centre.appeal_body_name)
+    if name.startswith(APPEAL_BODY_PREFIX):
+        name = APPEAL_BODY_GENITIVE + name[len(APPEAL_BODY_PREFIX) :]
+    return f"{name}, {centre.appeal_body_address},"
 
 
 def authority(application: Application) -> str:
@@ -110,6 +140,8 @@ def draft(
     application: Application, *, kind: str, actor: Any, facts: str, law: str, signatory_post: str
 ) -> dict[str, str]:
     """The parts of a decision as they are frozen in ``Decision``."""
+    # Checked first, so that nothing is drafted for a decision that cannot be issued.
+    appeal_to = appeal_body(application.centre)
     statutory = application.track == workflow.Track.STATUTORY
     filed = _date(timezone.localtime(application.filed_at).date())
     person = application.person.full_name
@@ -162,7 +194,7 @@ def draft(
             "z uchwałą rady gminy (art. 50 ust. 6)."
         )
     appeal = (
-        "Od niniejszej decyzji przysługuje stronie odwołanie do Samorządowego Kolegium Odwoławczego "
+        f"Od niniejszej decyzji przysługuje stronie odwołanie do {appeal_to} "
         f"za pośrednictwem Dyrektora {centre_locative(application.centre)} w terminie 14 dni od dnia jej doręczenia. "
         "W trakcie biegu terminu do wniesienia odwołania strona może zrzec się prawa do wniesienia odwołania wobec "
         "organu, który wydał decyzję (art. 127a § 1 Kodeksu postępowania administracyjnego). Z dniem doręczenia "

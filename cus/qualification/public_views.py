@@ -8,13 +8,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from cus.core import ratelimit
 from cus.core.views import apply_form_errors
 from cus.programme.models import EligibilityRule, ProgrammeService, ProgrammeStatus
 from cus.qualification import application_services as services
@@ -33,15 +33,10 @@ def _client(request: HttpRequest) -> str:
 
 
 def _limited(request: HttpRequest, bucket: str, limit: int) -> bool:
-    """Count one attempt; True when the address has used up its attempts in the window."""
-    key = f"qualification:{bucket}:{_client(request)}"
-    cache.add(key, 0, WINDOW_SECONDS)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, WINDOW_SECONDS)
-        count = 1
-    return count > limit
+    """Count one attempt; True when the address has used up its attempts in the window.
+
+    Counted in the database: a per-process cache would give every gunicorn worker its own allowance."""
+    return ratelimit.hit(f"qualification:{bucket}", _client(request), limit=limit, window_seconds=WINDOW_SECONDS)
 
 
 def _offer(pk: int) -> ProgrammeService:
@@ -68,7 +63,11 @@ def _conditions(offer: ProgrammeService) -> list[str]:
 @never_cache
 def apply(request: HttpRequest, pk: int) -> HttpResponse:
     offer = _offer(pk)
-    form = OnlineApplicationForm(request.POST or None, request.FILES or None, conditions=_conditions(offer))
+    # Bound on every POST, even an empty one, so that a refusal can be added to it.
+    posted = request.method == "POST"
+    form = OnlineApplicationForm(
+        request.POST if posted else None, request.FILES if posted else None, conditions=_conditions(offer)
+    )
     status = 200
     if request.method == "POST":
         if _limited(request, "apply", APPLY_ATTEMPTS):
@@ -138,7 +137,7 @@ def applied(request: HttpRequest) -> HttpResponse:
 @login_not_required
 @never_cache
 def status(request: HttpRequest) -> HttpResponse:
-    form = StatusForm(request.POST or None)
+    form = StatusForm(request.POST if request.method == "POST" else None)
     found: Any = None
     code = 200
     if request.method == "POST":

@@ -173,6 +173,8 @@ class IncomeOut(Schema):
     source: IncomeSource
     declared_on: datetime.date
     document_note: str
+    corrected_at: datetime.datetime | None = Field(description="When the declaration was last corrected.")
+    correction_reason: str = Field(description="Why it was last corrected; every correction is in the audit trail.")
 
     @staticmethod
     def resolve_month(obj: IncomeDeclaration) -> str:
@@ -333,13 +335,27 @@ class MemberEndIn(InputSchema):
     valid_to: datetime.date
 
 
+NET_AMOUNT_DESCRIPTION = "Net income in PLN, 0 or more (a negative amount is refused with a message saying why)."
+
+
 class IncomeIn(InputSchema):
     member_id: uuid.UUID
     month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM.")
-    net_amount: Decimal = Field(ge=0, max_digits=10, decimal_places=2)
+    net_amount: Decimal = Field(max_digits=10, decimal_places=2, description=NET_AMOUNT_DESCRIPTION)
     source: IncomeSource
     declared_on: datetime.date | None = None
     document_note: str = Field("", max_length=250)
+
+
+class IncomeCorrectionIn(InputSchema):
+    reason: str = Field(min_length=1, max_length=500, description="Why the declaration is corrected (audited).")
+    net_amount: Decimal | None = Field(None, max_digits=10, decimal_places=2, description=NET_AMOUNT_DESCRIPTION)
+    source: IncomeSource | None = None
+    document_note: str | None = Field(None, max_length=250)
+
+
+class IncomeRemovalIn(InputSchema):
+    reason: str = Field(min_length=1, max_length=500, description="Why the declaration was entered in error (audited).")
 
 
 class MonthQuery(InputSchema):
@@ -721,6 +737,41 @@ def income_declare(request: HttpRequest, household_id: str, payload: IncomeIn) -
         document_note=payload.document_note,
     )
     return Status(201, income)
+
+
+def _household_income(request: HttpRequest, household_id: str, income_id: str, action: str) -> IncomeDeclaration:
+    household = _household(request, household_id, "change")
+    return access_object(
+        request.user, IncomeDeclaration, action, pk=_uuid_or_404(income_id), member__household=household
+    )
+
+
+@router.patch(
+    "/households/{household_id}/incomes/{income_id}",
+    response={200: IncomeOut, **BODY_DETAIL_ERRORS},
+    summary="Correct an income declaration (amount, source, supporting document) with the reason",
+    description="Applications already qualified keep the income and the fee frozen at qualification.",
+)
+def income_correct(request: HttpRequest, household_id: str, income_id: str, payload: IncomeCorrectionIn) -> Any:
+    require_permission(request, "residents.change_incomedeclaration")
+    income = _household_income(request, household_id, income_id, "change")
+    changes = payload.model_dump(exclude_unset=True, exclude_none=True, exclude={"reason"})
+    if "source" in changes:
+        changes["source"] = IncomeSource(changes["source"]).value
+    return services.income_correct(actor=request.user, income=income, reason=payload.reason, **changes)
+
+
+@router.post(
+    "/households/{household_id}/incomes/{income_id}/removal",
+    response={204: None, **BODY_DETAIL_ERRORS},
+    summary="Remove an income declaration entered in error, with the reason",
+    description="The audit trail keeps what the declaration said; qualified applications keep their frozen fee.",
+)
+def income_remove(request: HttpRequest, household_id: str, income_id: str, payload: IncomeRemovalIn) -> Any:
+    require_permission(request, "residents.delete_incomedeclaration")
+    income = _household_income(request, household_id, income_id, "delete")
+    services.income_remove(actor=request.user, income=income, reason=payload.reason)
+    return Status(204, None)
 
 
 @router.get(

@@ -164,7 +164,41 @@ class MemberEndForm(StyledForm):
     valid_to = forms.DateField(label=_("Member until"), widget=DATE, initial=datetime.date.today)
 
 
-class IncomeForm(forms.ModelForm[IncomeDeclaration]):
+NEGATIVE_INCOME = _(
+    "The net income cannot be negative. Enter 0 if the person had no income from this source: a loss does not lower "
+    "the household's income."
+)
+REASON_REQUIRED = _("Give the reason: it is kept with the change in the audit trail.")
+FROZEN_FEE_HINT = _(
+    "Applications already qualified keep the income and the fee frozen when they were qualified: this change does "
+    "not alter them (their fee changes only by a recalculation or a new decision). The change, with the figures "
+    "before and after, and the applications whose fee used this month are kept in the audit trail."
+)
+
+
+def _net_amount_field() -> forms.DecimalField:
+    # No min_value: a negative amount gets the specific message of clean_net_amount, not the generic one.
+    return forms.DecimalField(
+        label=_("Net amount (PLN)"),
+        max_digits=10,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "inputmode": "decimal"}),
+        help_text=_("Income after tax and social insurance contributions, in złoty and grosze, e.g. 1250.00."),
+    )
+
+
+class _NetAmountMixin:
+    cleaned_data: dict[str, Any]
+
+    def clean_net_amount(self) -> Any:
+        amount = self.cleaned_data["net_amount"]
+        if amount is not None and amount < 0:
+            raise forms.ValidationError(NEGATIVE_INCOME, code="negative_income")
+        return amount
+
+
+class IncomeForm(_NetAmountMixin, forms.ModelForm[IncomeDeclaration]):
+    net_amount = _net_amount_field()
     month = forms.DateField(
         label=_("Month"),
         input_formats=["%Y-%m", "%Y-%m-%d"],
@@ -175,7 +209,7 @@ class IncomeForm(forms.ModelForm[IncomeDeclaration]):
     class Meta:
         model = IncomeDeclaration
         fields = ["member", "month", "net_amount", "source", "declared_on", "document_note"]
-        widgets = {"declared_on": DATE, "net_amount": forms.NumberInput(attrs={"step": "0.01", "min": "0"})}
+        widgets = {"declared_on": DATE}
 
     def __init__(self, *args: Any, members: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -187,6 +221,42 @@ class IncomeForm(forms.ModelForm[IncomeDeclaration]):
 
     def _post_clean(self) -> None:
         pass
+
+
+class IncomeCorrectionForm(_NetAmountMixin, forms.ModelForm[IncomeDeclaration]):
+    """Correct a declaration: the amount, the source or the supporting document, with the reason."""
+
+    net_amount = _net_amount_field()
+    reason = forms.CharField(
+        label=_("Reason for the correction"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": REASON_REQUIRED},
+        help_text=_("E.g. the employer's certificate shows a different amount. Kept in the audit trail."),
+    )
+
+    class Meta:
+        model = IncomeDeclaration
+        fields = ["net_amount", "source", "document_note"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style_widgets(self)
+
+    def _post_clean(self) -> None:
+        pass  # the service validates the model and applies the rules
+
+
+class IncomeRemovalForm(StyledForm):
+    reason = forms.CharField(
+        label=_("Reason for the removal"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": REASON_REQUIRED},
+        help_text=_(
+            "Why the declaration was entered in error, e.g. entered for the wrong person. Kept in the audit trail."
+        ),
+    )
 
 
 class NoticeForm(StyledForm):

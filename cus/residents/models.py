@@ -332,6 +332,9 @@ class IncomeDeclaration(models.Model):
         _("supporting document"), max_length=250, blank=True, help_text=_("E.g. an employer's certificate.")
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # The last correction; every correction, with the figures before and after, is in the audit trail.
+    corrected_at = models.DateTimeField(_("corrected at"), null=True, blank=True, editable=False)
+    correction_reason = models.CharField(_("reason for the correction"), max_length=500, blank=True, editable=False)
 
     objects = ScopedQuerySet.as_manager()
 

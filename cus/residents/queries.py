@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -109,8 +110,17 @@ def household_income(household: Household, month: datetime.date) -> HouseholdInc
         .annotate(total=Sum("net_amount"))
         .values_list("member", "total")
     )
-    total = sum((sums.get(m.pk) or Decimal(0) for m in members), Decimal(0))
-    count = len(members)
+    names = {m.pk: m.person.full_name for m in members}
+    return _income(month, [m.pk for m in members], sums, names.__getitem__)
+
+
+def _income(
+    month: datetime.date, member_ids: list[Any], sums: dict[Any, Any], name_of: Callable[[Any], str]
+) -> HouseholdIncome:
+    """The income of the members (ids in membership order) from the sums of their declarations for ``month``;
+    ``name_of`` gives the name of a member who declared nothing."""
+    total = sum((sums.get(pk) or Decimal(0) for pk in member_ids), Decimal(0))
+    count = len(member_ids)
     per_person = (total / count).quantize(GROSZ, rounding=ROUND_HALF_UP) if count else Decimal("0.00")
     return HouseholdIncome(
         month=month,
@@ -118,8 +128,77 @@ def household_income(household: Household, month: datetime.date) -> HouseholdInc
         total=total.quantize(GROSZ, rounding=ROUND_HALF_UP),
         per_person=per_person,
         single_person=count == 1,
-        missing=tuple(m.person.full_name for m in members if m.pk not in sums),
+        missing=tuple(name_of(pk) for pk in member_ids if pk not in sums),
     )
+
+
+def household_incomes(wanted: Iterable[tuple[Any, datetime.date]]) -> dict[tuple[Any, datetime.date], HouseholdIncome]:
+    """``household_income`` of many (household id, month) pairs at once, in two queries whatever their number
+    (the members of the households, the sums of their declarations for the months; a third one for the names of
+    members who declared nothing): the same results as ``household_income`` pair by pair, for work on batches such
+    as the recalculation of fees."""
+    pairs = {(household_id, month_start(month)) for household_id, month in wanted}
+    if not pairs:
+        return {}
+    household_ids = {household_id for household_id, _month in pairs}
+    months = {month for _household_id, month in pairs}
+    first, last = min(months), month_end(max(months))
+    members_of: dict[Any, list[tuple[Any, Any, datetime.date, datetime.date | None]]] = {}
+    rows = (
+        HouseholdMember.objects.filter(household_id__in=household_ids, valid_from__lte=last)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=first))
+        .order_by("valid_from", "id")  # the members' default ordering, as household.members gives them
+        .values_list("household_id", "id", "person_id", "valid_from", "valid_to")
+    )
+    for household_id, pk, person_id, valid_from, valid_to in rows:
+        members_of.setdefault(household_id, []).append((pk, person_id, valid_from, valid_to))
+    in_month = {
+        (household_id, month): [
+            (pk, person_id)
+            for pk, person_id, valid_from, valid_to in members_of.get(household_id, [])
+            if valid_from <= month_end(month) and (valid_to is None or valid_to >= month)
+        ]
+        for household_id, month in pairs
+    }
+    member_ids = {pk for members in in_month.values() for pk, _person_id in members}
+    sums: dict[datetime.date, dict[Any, Any]] = {month: {} for month in months}
+    declared = (
+        IncomeDeclaration.objects.filter(member_id__in=member_ids, month__in=months)
+        .values_list("member", "month")
+        .annotate(total=Sum("net_amount"))
+        .values_list("member", "month", "total")
+        .order_by()
+    )
+    for member_id, month, total in declared:
+        sums[month][member_id] = total
+    silent = {
+        person_id
+        for (_household_id, month), members in in_month.items()
+        for pk, person_id in members
+        if pk not in sums[month]
+    }
+    persons = Person.objects.in_bulk(silent) if silent else {}
+    incomes = {}
+    for (household_id, month), members in in_month.items():
+        person_of = dict(members)
+        month_sums = {pk: sums[month][pk] for pk, _person_id in members if pk in sums[month]}
+        incomes[(household_id, month)] = _income(
+            month,
+            [pk for pk, _person_id in members],
+            month_sums,
+            lambda pk, person_of=person_of: persons[person_of[pk]].full_name,  # type: ignore[misc]
+        )
+    return incomes
+
+
+def current_memberships(person_ids: Iterable[Any]) -> dict[Any, HouseholdMember]:
+    """``current_membership`` of many persons in one query: person id → open membership (with the household)."""
+    return {
+        m.person_id: m
+        for m in HouseholdMember.objects.filter(person_id__in=set(person_ids), valid_to__isnull=True).select_related(
+            "household"
+        )
+    }
 
 
 def current_membership(person: Person) -> HouseholdMember | None:

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cus.audit.services import record_access, record_create, record_update, snapshot
+from cus.audit.services import record_access, record_create, record_delete, record_update, snapshot
 from cus.core.models import Centre, Municipality
 from cus.residents import names
 from cus.residents import pesel as pesel_rules
@@ -316,6 +319,7 @@ def income_declare(
         declared_on=declared_on or timezone.localdate(),
         document_note=document_note,
     )
+    _check_amount(income.net_amount)
     income.full_clean(validate_constraints=False, validate_unique=False)
     month_end = _month_end(income.month)
     if member.valid_from > month_end or (member.valid_to is not None and member.valid_to < income.month):
@@ -327,6 +331,137 @@ def income_declare(
     income.save()
     record_create(actor=actor, instance=income)
     return income
+
+
+def _check_amount(net_amount: Any) -> None:
+    # PS art. 8 ust. 3–4: income is counted net; a loss (e.g. of a business) does not lower the household's income.
+    try:
+        negative = net_amount is not None and Decimal(str(net_amount)) < 0
+    except (InvalidOperation, ValueError):
+        return  # full_clean names the wrong number
+    if negative:
+        raise ValidationError(
+            {
+                "net_amount": ValidationError(
+                    _(
+                        "The net income cannot be negative. Enter 0 if the person had no income from this source: a "
+                        "loss does not lower the household's income."
+                    ),
+                    code="negative_income",
+                )
+            }
+        )
+
+
+def _check_reason(reason: str, *, field: str = "reason") -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(
+            {
+                field: ValidationError(
+                    _("Give the reason: it is kept with the change in the audit trail."), code="required"
+                )
+            }
+        )
+    if len(reason) > REASON_MAX_LENGTH:
+        raise ValidationError(
+            {
+                field: ValidationError(
+                    _("Keep the reason under %(limit)s characters.") % {"limit": REASON_MAX_LENGTH}, code="max_length"
+                )
+            }
+        )
+    return reason
+
+
+REASON_MAX_LENGTH = 500
+INCOME_CORRECTABLE = frozenset({"net_amount", "source", "document_note"})
+
+
+def applications_using_income(income: IncomeDeclaration) -> list[Any]:
+    """Applications whose fee was computed (and frozen) from the household's income of this declaration's month.
+
+    They keep their frozen figures when the declaration is corrected or removed; the audit entry names them so the
+    link stays traceable. Looked up by name: the register does not depend on the qualification app."""
+    try:
+        application_model = apps.get_model("qualification", "Application")
+    except LookupError:
+        return []
+    return list(
+        application_model.objects.filter(
+            person__memberships__household_id=income.member.household_id,
+            income_month=income.month,
+            fee_computed_at__isnull=False,
+        )
+        .distinct()
+        .order_by("filed_at", "pk")
+    )
+
+
+def _income_message(reason: str, income: IncomeDeclaration) -> str:
+    used = applications_using_income(income)
+    if not used:
+        return reason
+    references = ", ".join(str(a.reference) for a in used)
+    # Written in the installation's language, like the purposes of reads, whatever the worker's screen shows.
+    with translation.override(settings.LANGUAGE_CODE):
+        note = _("Used for the frozen fee of: %(references)s; those applications keep their figures.") % {
+            "references": references
+        }
+    return f"{reason}\n{note}"
+
+
+def _lock_income(income: IncomeDeclaration) -> IncomeDeclaration:
+    return (
+        IncomeDeclaration.objects.select_for_update()
+        .select_related("member__person", "member__household")
+        .get(pk=income.pk)
+    )
+
+
+@transaction.atomic
+def income_correct(*, actor: Any, income: IncomeDeclaration, reason: str, **changes: Any) -> IncomeDeclaration:
+    """Correct the amount, the source or the supporting document of a declaration, with the reason (kept on the row
+    and, with the figures before and after, in the audit trail). Qualified applications keep their frozen fee."""
+    _reject_unknown(changes, INCOME_CORRECTABLE)
+    reason = _check_reason(reason)
+    income = _lock_income(income)
+    before = snapshot(income)
+    original = {name: getattr(income, name) for name in INCOME_CORRECTABLE}
+    if "net_amount" in changes:
+        _check_amount(changes["net_amount"])
+    for name, value in changes.items():
+        setattr(income, name, value)
+    income.full_clean(validate_constraints=False, validate_unique=False)
+    if all(getattr(income, name) == value for name, value in original.items()):
+        raise ValidationError(
+            _("Nothing was changed: change the amount, the source or the supporting document, or cancel.")
+        )
+    if (
+        IncomeDeclaration.objects.filter(member=income.member, month=income.month, source=income.source)
+        .exclude(pk=income.pk)
+        .exists()
+    ):
+        raise ValidationError(
+            {"source": _("Income from this source in this month is already declared for this person.")}
+        )
+    income.corrected_at = timezone.now()
+    income.correction_reason = reason
+    income.save(update_fields=[*changes, "corrected_at", "correction_reason"])
+    record_update(actor=actor, instance=income, before=before, message=_income_message(reason, income))
+    return income
+
+
+@transaction.atomic
+def income_remove(*, actor: Any, income: IncomeDeclaration, reason: str) -> None:
+    """Remove a declaration entered in error, with the reason; the audit entry keeps everything it said."""
+    reason = _check_reason(reason)
+    income = _lock_income(income)
+    before = snapshot(income)
+    message = _income_message(reason, income)
+    # The audit entry is written first, while the row still exists (its tenant and person come from it).
+    record_delete(actor=actor, instance=income, before=before, message=message)
+    income.delete()
 
 
 def _month_end(month: datetime.date) -> datetime.date:

@@ -19,4 +19,6 @@ urlpatterns = [
     path("households/<uuid:pk>/members/new/", views.member_add, name="member_add"),
     path("households/<uuid:pk>/members/<uuid:member_pk>/end/", views.member_end, name="member_end"),
     path("households/<uuid:pk>/incomes/new/", views.income_add, name="income_add"),
+    path("households/<uuid:pk>/incomes/<uuid:income_pk>/correct/", views.income_correct, name="income_correct"),
+    path("households/<uuid:pk>/incomes/<uuid:income_pk>/remove/", views.income_remove, name="income_remove"),
 ]

@@ -17,6 +17,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -26,11 +27,14 @@ from cus.core.models import Municipality
 from cus.core.views import apply_form_errors
 from cus.residents import queries, services
 from cus.residents.forms import (
+    FROZEN_FEE_HINT,
     AcknowledgementForm,
     CertificateForm,
     ConsentGiveForm,
     HouseholdForm,
+    IncomeCorrectionForm,
     IncomeForm,
+    IncomeRemovalForm,
     MemberEndForm,
     MemberForm,
     NoticeForm,
@@ -351,7 +355,10 @@ def household_detail(request: HttpRequest, pk: Any) -> HttpResponse:
             "summaries": [queries.household_income(household, m) for m in months],
             "incomes": incomes,
             "can_change": has_permission(user, "residents.change_household", household.municipality_id),
+            "can_correct_income": has_permission(user, "residents.change_incomedeclaration", household.municipality_id),
+            "can_remove_income": has_permission(user, "residents.delete_incomedeclaration", household.municipality_id),
             "purpose": _purpose(request),
+            "frozen_fee_hint": FROZEN_FEE_HINT,
         },
     )
 
@@ -426,6 +433,78 @@ def income_add(request: HttpRequest, pk: Any) -> HttpResponse:
             return redirect("residents:household_detail", pk=household.pk)
     return _simple_form(
         request, form, title=_("Declare income"), person=None, back=f"/residents/households/{household.pk}/"
+    )
+
+
+def _household_income(request: HttpRequest, pk: Any, income_pk: Any, action: str) -> IncomeDeclaration:
+    household = access_object(request.user, Household, "change", pk=pk)
+    income = access_object(request.user, IncomeDeclaration, action, pk=income_pk, member__household=household)
+    return IncomeDeclaration.objects.select_related("member__person", "member__household").get(pk=income.pk)
+
+
+def _income_page_extra(income: IncomeDeclaration) -> dict[str, Any]:
+    used = services.applications_using_income(income)
+    return {
+        "intro": _("%(person)s, %(month)s, %(source)s: %(amount)s PLN declared on %(declared)s.")
+        % {
+            "person": income.member.person.full_name,
+            "month": income.month.strftime("%Y-%m"),
+            "source": income.get_source_display(),
+            "amount": number_format(income.net_amount, 2),
+            "declared": income.declared_on.isoformat(),
+        },
+        "hint": FROZEN_FEE_HINT,
+        "used_by": [application.reference for application in used],
+    }
+
+
+@permission_required("residents.change_incomedeclaration", raise_exception=True)
+def income_correct(request: HttpRequest, pk: Any, income_pk: Any) -> HttpResponse:
+    income = _household_income(request, pk, income_pk, "change")
+    household_id = income.member.household_id
+    form = IncomeCorrectionForm(request.POST or None, instance=IncomeDeclaration.objects.get(pk=income.pk))
+    if request.method == "POST" and form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in form.changed_data if name != "reason"}
+        try:
+            services.income_correct(actor=request.user, income=income, reason=form.cleaned_data["reason"], **changes)
+        except ValidationError as exc:
+            apply_form_errors(exc, form)
+        else:
+            messages.success(request, _("The income declaration was corrected."))
+            return redirect("residents:household_detail", pk=household_id)
+    return _simple_form(
+        request,
+        form,
+        title=_("Correct an income declaration"),
+        person=None,
+        back=f"/residents/households/{household_id}/",
+        submit=_("Save the correction"),
+        **_income_page_extra(income),
+    )
+
+
+@permission_required("residents.delete_incomedeclaration", raise_exception=True)
+def income_remove(request: HttpRequest, pk: Any, income_pk: Any) -> HttpResponse:
+    income = _household_income(request, pk, income_pk, "delete")
+    household_id = income.member.household_id
+    form = IncomeRemovalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.income_remove(actor=request.user, income=income, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            apply_form_errors(exc, form)
+        else:
+            messages.success(request, _("The income declaration was removed."))
+            return redirect("residents:household_detail", pk=household_id)
+    return _simple_form(
+        request,
+        form,
+        title=_("Remove an income declaration entered in error"),
+        person=None,
+        back=f"/residents/households/{household_id}/",
+        submit=_("Remove the declaration"),
+        danger=True,
+        **_income_page_extra(income),
     )
 
 

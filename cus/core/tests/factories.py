@@ -26,6 +26,8 @@ class CentreFactory(factory.django.DjangoModelFactory):
     street_address = "ul. Testowa 1"
     postal_code = "00-950"
     city = "Testowo"
+    appeal_body_name = "Samorządowe Kolegium Odwoławcze w Testowie"
+    appeal_body_address = "ul. Odwoławcza 2, 00-951 Testowo"
 
     @factory.post_generation
     def municipalities(self, create: bool, extracted: list[Municipality] | None, **kwargs: object) -> None:

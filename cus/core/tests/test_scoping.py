@@ -20,6 +20,8 @@ from cus.core.models import Centre, Municipality, Team
 # Models scoped some other way than ``tenant_q``; each needs a reason.
 NOT_TENANT_SCOPED = {
     "accounts.apitoken": "scoped by its owner: every query filters user=request.user (token_of_user)",
+    "core.ratelimitcounter": "technical counter of attempts at public pages, keyed by a hash of the client address; "
+    "holds no municipality's data and is never listed to staff",
     "catalog.taxonomy": "reference data shared by every municipality (the 14 statutory areas, target groups)",
     "catalog.taxonomyterm": "reference data shared by every municipality (terms of the shared taxonomies)",
     "qualification.incomecriterion": "national reference data set by regulation (PS art. 8–9); restrict() checks "

@@ -208,3 +208,102 @@ def test_centre_update_through_the_api_rejects_invalid_values(
     assert response.json()["detail"][0]["loc"] == ["body", "bip_url"]
     centre.refresh_from_db()
     assert centre.bip_url == ""
+
+
+# --- the appeal body (KPA art. 17, art. 107 § 1 pkt 7) ------------------------------------------------------------
+
+
+def test_centre_update_sets_the_appeal_body_and_audits_it(director: Any, centre: Centre) -> None:
+    services.centre_update(
+        actor=director,
+        centre=centre,
+        appeal_body_name="  Samorządowe Kolegium Odwoławcze w Kielcach ",
+        appeal_body_address="ul. Wesoła 54, 25-363 Kielce",
+    )
+    centre.refresh_from_db()
+    assert centre.appeal_body_name == "Samorządowe Kolegium Odwoławcze w Kielcach"
+    assert centre.has_appeal_body
+    entry = AuditEntry.objects.get(action=AuditAction.UPDATE, object_type="core.centre")
+    assert set(entry.changed_fields) - {"updated_at"} == {"appeal_body_name", "appeal_body_address"}
+    assert entry.before is not None and entry.after is not None
+    assert entry.before["appeal_body_name"] == "Samorządowe Kolegium Odwoławcze w Testowie"
+    assert entry.after["appeal_body_address"] == "ul. Wesoła 54, 25-363 Kielce"
+
+
+@pytest.mark.parametrize(
+    ("changes", "fields", "code"),
+    [
+        ({"appeal_body_name": "Wojewoda Świętokrzyski"}, {"appeal_body_name"}, "appeal_body_name"),
+        ({"appeal_body_name": "Samorządowe Kolegium Odwoławcze"}, {"appeal_body_name"}, "appeal_body_name"),
+        ({"appeal_body_address": "ul. Wesoła 54, Kielce"}, {"appeal_body_address"}, "postal_code"),
+        ({"appeal_body_address": ""}, {"appeal_body_address"}, "appeal_body_address_missing"),
+        ({"appeal_body_name": ""}, {"appeal_body_name"}, "appeal_body_name_missing"),
+    ],
+)
+def test_centre_update_refuses_an_incomplete_or_wrong_appeal_body(
+    director: Any, centre: Centre, changes: dict[str, str], fields: set[str], code: str
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        services.centre_update(actor=director, centre=centre, **changes)
+    assert set(caught.value.error_dict) == fields
+    assert caught.value.error_dict[next(iter(fields))][0].code == code
+    centre.refresh_from_db()
+    assert centre.appeal_body_name == "Samorządowe Kolegium Odwoławcze w Testowie"
+    assert not AuditEntry.objects.filter(action=AuditAction.UPDATE).exists()
+
+
+def test_the_appeal_body_through_the_api_and_the_screen(
+    api: Any, token_for: Any, login: Any, director: Any, centre: Centre
+) -> None:
+    bad = api(
+        "patch",
+        f"/api/v1/centres/{centre.pk}",
+        token_for(director),
+        json={"appeal_body_name": "SKO", "appeal_body_address": "Kielce"},
+    )
+    assert bad.status_code == 422
+    assert {tuple(e["loc"]) for e in bad.json()["detail"]} == {
+        ("body", "appeal_body_name"),
+        ("body", "appeal_body_address"),
+    }
+    good = api(
+        "patch",
+        f"/api/v1/centres/{centre.pk}",
+        token_for(director),
+        json={"appeal_body_name": "Samorządowe Kolegium Odwoławcze w Kielcach"},
+    )
+    assert good.status_code == 200
+    assert good.json()["appeal_body_name"] == "Samorządowe Kolegium Odwoławcze w Kielcach"
+    assert good.json()["appeal_body_address"] == "ul. Odwoławcza 2, 00-951 Testowo"
+
+    client = login(director)
+    page = client.get(f"/centre/{centre.pk}/edit/").content.decode()
+    assert 'name="appeal_body_name"' in page and 'name="appeal_body_address"' in page
+    response = client.post(
+        f"/centre/{centre.pk}/edit/",
+        {
+            "name": centre.name,
+            "street_address": centre.street_address,
+            "postal_code": centre.postal_code,
+            "city": centre.city,
+            "appeal_body_name": "Samorządowe Kolegium Odwoławcze w Kielcach",
+            "appeal_body_address": "bez kodu",
+        },
+    )
+    assert response.status_code == 200
+    assert 'id="id_appeal_body_address_error"' in response.content.decode()
+    response = client.post(
+        f"/centre/{centre.pk}/edit/",
+        {
+            "name": centre.name,
+            "street_address": centre.street_address,
+            "postal_code": centre.postal_code,
+            "city": centre.city,
+            "appeal_body_name": "Samorządowe Kolegium Odwoławcze w Kielcach",
+            "appeal_body_address": "ul. Wesoła 54, 25-363 Kielce",
+        },
+    )
+    assert response.status_code == 302
+    centre.refresh_from_db()
+    assert centre.appeal_body_address == "ul. Wesoła 54, 25-363 Kielce"
+    assert "ul. Wesoła 54, 25-363 Kielce" in client.get(f"/centre/{centre.pk}/").content.decode()

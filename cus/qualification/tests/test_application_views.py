@@ -179,3 +179,37 @@ def test_another_centre_sees_nothing(login: Any, worker: Any, municipality: Any,
     assert client.get(f"/qualification/applications/{application.pk}/").status_code == 404
     assert AuditEntry.objects.filter(action="denied", object_id=str(application.pk)).exists()
     assert Decimal("0") == Decimal("0")
+
+
+def test_the_screen_says_to_set_the_appeal_body_before_a_decision(login: Any, worker: Any, municipality: Any) -> None:
+    from django.utils import translation
+    from django.utils.html import escape
+    from django.utils.translation import gettext
+
+    from cus.core.models import Centre
+
+    service = programme_service_for(municipality)
+    application = services.accept_as_complete(
+        actor=worker, application=_file(worker, service, person_with_income(municipality, incomes=["700"]))
+    )
+    Centre.objects.filter(pk=application.centre_id).update(appeal_body_name="", appeal_body_address="")
+    client = login(worker)
+    page = client.get(f"/qualification/applications/{application.pk}/").content.decode()
+    with translation.override("pl"):
+        warning = gettext(
+            "The centre has no appeal body (board of appeal, SKO) set, so no decision can be issued yet: a refusal, "
+            "or a grant on the statutory track. The director fills it in on the centre's page (Centre → Edit details)."
+        )
+        refusal = gettext(
+            "The decision cannot be issued: the centre has no appeal body (board of appeal, SKO) set, and the "
+            "decision must say where to appeal. Ask the director to fill in the appeal body and its address on the "
+            "centre's page (Centre → Edit details), then try again."
+        )
+    assert warning in page  # {% translate %} does not escape
+    url = f"/qualification/applications/{application.pk}/actions/refuse/"
+    response = client.post(url, {"refuse-facts": "Osoba nie spełnia warunku wieku."})
+    assert response.status_code == 400
+    assert escape(refusal) in response.content.decode()
+    application.refresh_from_db()
+    assert application.state == State.COMPLETE
+    assert not application.decisions.exists()

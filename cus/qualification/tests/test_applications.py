@@ -187,10 +187,56 @@ def test_refusal_draws_up_the_decision(worker: Any, municipality: Any) -> None:
     assert "art. 42 ust. 3" in decision.legal_basis
     assert "art. 104" in decision.legal_basis
     assert decision.operative_part.startswith("odmawia się zakwalifikowania")
-    assert "Samorządowego Kolegium Odwoławczego" in decision.appeal_instruction
+    centre = application.centre
+    # KPA art. 107 § 1 pkt 7, art. 129 § 1: which board of appeal, where, and through whom.
+    assert (
+        "odwołanie do Samorządowego Kolegium Odwoławczego w Testowie, ul. Odwoławcza 2, 00-951 Testowo, "
+        f"za pośrednictwem Dyrektora {centre.name}" in decision.appeal_instruction
+    )
     assert "14 dni" in decision.appeal_instruction
     assert "127a" in decision.appeal_instruction
     assert AuditEntry.objects.filter(object_id=str(decision.pk), action="create").exists()
+
+
+def _clear_appeal_body(centre: Any) -> None:
+    type(centre).objects.filter(pk=centre.pk).update(appeal_body_name="", appeal_body_address="")
+
+
+def test_no_decision_without_the_appeal_body(worker: Any, municipality: Any) -> None:
+    service = programme_service_for(municipality)
+    application = _complete(worker, _file(worker, service, person_with_income(municipality, incomes=["700"])))
+    _clear_appeal_body(application.centre)
+    application = type(application).objects.get(pk=application.pk)
+    with pytest.raises(ValidationError) as exc:
+        services.refuse(actor=worker, application=application, facts="Osoba nie spełnia warunku wieku.")
+    assert exc.value.error_dict["appeal_body"][0].code == "appeal_body_missing"
+    application.refresh_from_db()
+    assert application.state == State.COMPLETE
+    assert not Decision.objects.exists()
+    assert not AuditEntry.objects.filter(object_type="qualification.decision").exists()
+
+
+def test_statutory_grant_is_not_issued_without_the_appeal_body(worker: Any, municipality: Any) -> None:
+    service = programme_service_for(
+        municipality, track="statutory", statutory_basis="art. 50 ustawy o pomocy społecznej"
+    )
+    application = services.start_interview(
+        actor=worker, application=_file(worker, service, person_with_income(municipality, incomes=["700"]))
+    )
+    services.record_interview(
+        actor=worker, application=application, held_on=timezone.localdate(), findings="Osoba samotna, wymaga pomocy."
+    )
+    _clear_appeal_body(application.centre)
+    application = type(application).objects.get(pk=application.pk)
+    state = application.state
+    with pytest.raises(ValidationError) as exc:
+        services.qualify(actor=worker, application=application, units_per_month=Decimal("20"))
+    assert "appeal_body" in exc.value.message_dict
+    application.refresh_from_db()
+    # The whole qualification is undone: no state change, no frozen fee, no decision.
+    assert application.state == state
+    assert application.fee_computed_at is None
+    assert not Decision.objects.exists()
 
 
 def test_statutory_track_needs_the_interview(worker: Any, municipality: Any) -> None:

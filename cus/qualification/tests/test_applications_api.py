@@ -129,3 +129,21 @@ def test_the_list_does_not_query_per_row(api: Any, key: str, municipality: Any) 
         assert api("get", f"{BASE}?queue=all", key).json()["count"] == 6
     assert len(many) == len(few)
     assert Application.objects.count() == 6
+
+
+def test_no_decision_without_the_appeal_body_is_a_422(api: Any, key: str, municipality: Any) -> None:
+    from cus.core.models import Centre
+
+    service = programme_service_for(municipality)
+    application, _code = services.file_application(
+        actor=None, person=person_with_income(municipality, incomes=["700"]), programme_service=service
+    )
+    services.accept_as_complete(actor=None, application=application)
+    Centre.objects.filter(pk=application.centre_id).update(appeal_body_name="", appeal_body_address="")
+    refused = api("post", f"{BASE}/{application.pk}/actions/refuse", key, json={"facts": "Brak przesłanek."})
+    assert refused.status_code == 422
+    (error,) = refused.json()["detail"]
+    assert error["loc"] == ["body", "appeal_body"] and error["type"] == "appeal_body_missing"
+    application.refresh_from_db()
+    assert application.state == "complete"
+    assert not application.decisions.exists()

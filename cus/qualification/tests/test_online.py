@@ -126,6 +126,66 @@ def test_status_checks_are_rate_limited(client: Any, offer: Any) -> None:
     assert "Zbyt wiele prób" in blocked.content.decode()
 
 
+def _file_online(client: Any, offer: Any, pesel: str, capture: Any) -> str:
+    with capture(execute=True):
+        response = client.post(f"/uslugi/wnioski/nowy/{offer.pk}/", _data(pesel))
+    assert response.status_code == 302
+    return re.search(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}", mail.outbox[-1].body).group(0)  # type: ignore[union-attr]
+
+
+def test_the_status_limit_is_shared_by_processes_and_reveals_nothing(
+    client: Any, offer: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    import datetime
+
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from cus.core.models import RateLimitCounter
+
+    pesel = new_pesel(datetime.date(1950, 3, 4))
+    code = _file_online(client, offer, pesel, django_capture_on_commit_callbacks)
+    right = {"code": code, "pesel": pesel}
+    guess = {"code": "AAAA-BBBB-CCCC", "pesel": pesel}
+    for _i in range(10):
+        assert client.post("/uslugi/wnioski/status/", guess).status_code == 404
+    # Another gunicorn worker (or the same one after a restart) has an empty memory cache: the count is not there.
+    cache.clear()
+    refused_guess = client.post("/uslugi/wnioski/status/", guess)
+    refused_right = client.post("/uslugi/wnioski/status/", right)
+    assert refused_guess.status_code == refused_right.status_code == 429
+    # The right code and PESEL get the very same refusal: nothing tells that they matched.
+    assert 'id="status-result"' not in refused_right.content.decode()
+    assert "Zbyt wiele prób" in refused_right.content.decode()
+    strip = re.compile(r'(value|nonce)="[^"]*"')
+    assert strip.sub("", refused_guess.content.decode()) == strip.sub("", refused_right.content.decode())
+    (counter,) = RateLimitCounter.objects.filter(key__startswith="qualification:status:")
+    assert counter.attempts == 12
+    assert "127.0.0.1" not in counter.key  # the address is stored only as a keyed hash
+
+    # Another address has its own allowance.
+    other = client.post("/uslugi/wnioski/status/", right, REMOTE_ADDR="192.0.2.7")
+    assert other.status_code == 200 and 'id="status-result"' in other.content.decode()
+
+    # When the window has ended, the address may try again; ended windows of others are purged.
+    RateLimitCounter.objects.update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
+    again = client.post("/uslugi/wnioski/status/", right)
+    assert again.status_code == 200 and 'id="status-result"' in again.content.decode()
+    (counter,) = RateLimitCounter.objects.all()
+    assert counter.attempts == 1
+
+
+def test_online_applications_are_limited_per_address(client: Any, offer: Any) -> None:
+    from cus.core.models import RateLimitCounter
+
+    for _i in range(5):
+        assert client.post(f"/uslugi/wnioski/nowy/{offer.pk}/", {}).status_code == 400
+    blocked = client.post(f"/uslugi/wnioski/nowy/{offer.pk}/", {})
+    assert blocked.status_code == 429
+    assert RateLimitCounter.objects.get(key__startswith="qualification:apply:").attempts == 6
+    assert not RateLimitCounter.objects.filter(key__startswith="qualification:status:").exists()
+
+
 def test_missing_statement_is_refused(client: Any, offer: Any) -> None:
     import datetime
 

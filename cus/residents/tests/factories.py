@@ -110,4 +110,6 @@ def matrix_objects(municipality: Any) -> dict[str, Any]:
         "member": member,
         "other_person": PersonFactory(municipality=municipality, first_name="Druga", last_name="Osoba"),
         "consent": ConsentFactory(person=person),
+        # Not the month and source the matrix declares through the API (2026-09, employment).
+        "income": IncomeFactory(member=member, month=datetime.date(2026, 8, 1), source=IncomeSource.PENSION),
     }

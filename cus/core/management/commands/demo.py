@@ -36,6 +36,8 @@ CENTRES: list[dict[str, Any]] = [
         "bip_url": "https://bip.cus.przykladowa.example/",
         "email": "sekretariat@cus.przykladowa.example",
         "phone": "+48 22 100 20 30",
+        "appeal_body_name": "Samorządowe Kolegium Odwoławcze w Warszawie",
+        "appeal_body_address": "ul. Kredytowa 3, 00-062 Warszawa",
         "domain": "przykladowa.example",
         "roles": list(Role),
     },
@@ -49,6 +51,8 @@ CENTRES: list[dict[str, Any]] = [
         "bip_url": "https://bip.cus.nadrzecze.example/",
         "email": "cus@nadrzecze.example",
         "phone": "+48 22 200 30 40",
+        "appeal_body_name": "Samorządowe Kolegium Odwoławcze w Warszawie",
+        "appeal_body_address": "ul. Kredytowa 3, 00-062 Warszawa",
         "domain": "nadrzecze.example",
         # A joint CUS has no social-assistance team (art. 16, 23).
         "roles": [
@@ -116,6 +120,14 @@ class Command(BaseCommand):
                 centre = core_services.centre_create(
                     actor=None, municipalities=[municipalities[t] for t in spec["teryt"]], **fields
                 )
+            elif not centre.appeal_body_name:
+                # Demo data from before decisions named the board of appeal.
+                centre = core_services.centre_update(
+                    actor=None,
+                    centre=centre,
+                    appeal_body_name=spec["appeal_body_name"],
+                    appeal_body_address=spec["appeal_body_address"],
+                )
             members = [municipalities[t] for t in spec["teryt"]]
             for role in spec["roles"]:
                 user, password = self._account(centre, role, members, spec["domain"], reset_passwords=reset_passwords)
@@ -175,3 +187,9 @@ class Command(BaseCommand):
                 self.stdout.write(f"Demo programme in force: {programme.name} ({municipality.name}).")
         self.stdout.write(f"Demo fee tables: {build_fee_tables(municipalities.values())} new care-services tables.")
         self.stdout.write(f"Demo applications: {build_applications(municipalities.values())} new paper applications.")
+        from cus.delivery.demo import build as build_provider_staff
+        from cus.plans.demo import build as build_plans
+
+        linked = build_provider_staff(municipalities["1499011"])
+        self.stdout.write(f"Demo provider staff: {linked} account linked to the provider of the care service.")
+        self.stdout.write(f"Demo plans: {build_plans(municipalities['1499011'])} new individual plans (IPUS).")
