@@ -78,6 +78,37 @@ def record(
     centre_id: int | None = None,
     municipality_id: int | None = None,
 ) -> AuditEntry:
+    """Write one audit entry (see ``build_entry``)."""
+    entry = build_entry(
+        action=action,
+        actor=actor,
+        instance=instance,
+        before=before,
+        after=after,
+        purpose=purpose,
+        message=message,
+        actor_label=actor_label,
+        centre_id=centre_id,
+        municipality_id=municipality_id,
+    )
+    entry.save(force_insert=True)
+    return entry
+
+
+def build_entry(
+    *,
+    action: str,
+    actor: Any,
+    instance: models.Model | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    purpose: str | Promise = "",
+    message: str = "",
+    actor_label: str = "",
+    centre_id: int | None = None,
+    municipality_id: int | None = None,
+) -> AuditEntry:
+    """The audit entry of an action, not yet saved (``record`` saves it; batches insert many at once)."""
     ctx = context.current()
     entry = AuditEntry(
         action=action,
@@ -109,7 +140,6 @@ def record(
         centre_id = getattr(actor, "centre_id", None)
     entry.centre_id = centre_id
     entry.municipality_id = municipality_id
-    entry.save(force_insert=True)
     return entry
 
 
@@ -119,6 +149,18 @@ def record_create(*, actor: Any, instance: models.Model, message: str = "") -> A
 
 def record_update(*, actor: Any, instance: models.Model, before: dict[str, Any], message: str = "") -> AuditEntry:
     return record(
+        action=AuditAction.UPDATE,
+        actor=actor,
+        instance=instance,
+        before=before,
+        after=snapshot(instance),
+        message=message,
+    )
+
+
+def update_entry(*, actor: Any, instance: models.Model, before: dict[str, Any], message: str = "") -> AuditEntry:
+    """The entry ``record_update`` writes, not yet saved: for work on batches that insert many at once."""
+    return build_entry(
         action=AuditAction.UPDATE,
         actor=actor,
         instance=instance,

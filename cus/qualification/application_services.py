@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
@@ -360,8 +361,33 @@ def household_facts(application: Application) -> tuple[Any, list[str]]:
 
     membership = current_membership(application.person)
     if membership is None:
+        return _facts(None, None)
+    return _facts(membership, household_income(membership.household, income_month_for(application)))
+
+
+def household_facts_for(applications: Sequence[Application]) -> dict[Any, tuple[Any, list[str]]]:
+    """``household_facts`` of many applications in a few queries (open memberships, members, sums of the
+    declarations), whatever their number: application id → (income, problems), the same as one by one."""
+    from cus.residents.queries import current_memberships, household_incomes
+
+    memberships = current_memberships(a.person_id for a in applications)
+    months = {a.pk: income_month_for(a) for a in applications}
+    incomes = household_incomes(
+        (memberships[a.person_id].household_id, months[a.pk]) for a in applications if a.person_id in memberships
+    )
+    facts = {}
+    for application in applications:
+        membership = memberships.get(application.person_id)
+        if membership is None:
+            facts[application.pk] = _facts(None, None)
+        else:
+            facts[application.pk] = _facts(membership, incomes[(membership.household_id, months[application.pk])])
+    return facts
+
+
+def _facts(membership: Any, income: Any) -> tuple[Any, list[str]]:
+    if membership is None:
         return None, [_("The person belongs to no household: record the household and its income first.")]
-    income = household_income(membership.household, income_month_for(application))
     if income.missing:
         return income, [
             _("No income is declared for %(month)s for: %(names)s.")

@@ -21,11 +21,13 @@ from cus.audit.services import record_access
 from cus.core.access import access_object
 from cus.core.pdf import pdf_response
 from cus.core.views import apply_form_errors
+from cus.plans.services import LINKABLE_STATES
 from cus.programme import eligibility
 from cus.qualification import application_services as services
 from cus.qualification import documents, queries
 from cus.qualification.application_forms import ACTION_FORMS, AttachmentForm, PaperApplicationForm
 from cus.qualification.applications import Application, Attachment, Decision, State
+from cus.qualification.workflow import Track
 
 PAGE_SIZE = 25
 READ_PURPOSE = gettext_lazy("Handling an application")
@@ -167,7 +169,15 @@ def _detail_context(user: Any, application: Application, forms: dict[str, Any] |
         "can_change": can_change,
         "can_attach": can_change and (application.is_open or application.state == State.QUALIFIED),
         "can_view_person": has_permission(user, "residents.view_person", application.person.municipality_id),
+        # An IPUS (art. 38) is opened from a needs assessment or a qualified application.
+        "can_open_plan": application.state in LINKABLE_STATES
+        and has_permission(user, "plans.add_serviceplan", application.municipality_id),
         "waiting_position": documents.waiting_position(application) if application.state == State.WAITING else None,
+        # A decision must name the board of appeal (KPA art. 107 § 1): warn before the worker tries to issue one.
+        "decision_blocked": not application.centre.has_appeal_body
+        and any(
+            a["name"] == "refuse" or (a["name"] == "qualify" and application.track == Track.STATUTORY) for a in actions
+        ),
     }
 
 

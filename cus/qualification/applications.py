@@ -202,6 +202,8 @@ class Application(TenantModel):
         ]
         indexes = [
             models.Index(fields=["municipality", "state", "filed_at"], name="qualification_app_queue_idx"),
+            # The worker's queue of several states, newest first (the default sort), one page at a time.
+            models.Index(fields=["municipality", "filed_at", "id"], name="qualification_app_filed_idx"),
             models.Index(fields=["programme_service", "state"], name="qualification_app_service_idx"),
         ]
         verbose_name = _("application")

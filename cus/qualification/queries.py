@@ -129,7 +129,10 @@ def applications_for(
     from cus.qualification.applications import Application, State
     from cus.qualification.workflow import OPEN
 
-    applications = Application.objects.restrict(user, action).select_related(
+    # The related rows of the page are read after it (prefetch, five small queries for 25 rows) rather than joined:
+    # without joins the databases walk the index (municipality, filed_at, id) backwards and stop at the page,
+    # where with them SQLite joins and sorts every open application of the municipality (0.2 s at 10,000).
+    applications = Application.objects.restrict(user, action).prefetch_related(
         "person", "programme_service__service", "programme_service__programme", "municipality"
     )
     if queue == "new":

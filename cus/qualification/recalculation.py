@@ -20,15 +20,16 @@ from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.db.models import F
 from django.tasks import task
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cus.audit.services import record_create, record_update, snapshot
+from cus.audit.models import AuditEntry
+from cus.audit.services import record_create, snapshot, update_entry
 from cus.core.models import Municipality
-from cus.programme.models import ProgrammeFeeKind
+from cus.programme.models import ProgrammeFeeKind, ProgrammeService
 from cus.qualification import fees, workflow
 from cus.qualification.applications import Application, ApplicationEvent, State
 from cus.qualification.models import FeeTable, IncomeCriterion, criterion_on
@@ -59,6 +60,44 @@ FEE_FIELDS = (
     "fee_per_month",
     "fee_computed_at",
     "updated_at",
+)
+
+
+# What the computation reads of an application; the rest of the row is read only for the applications whose fee
+# changes (for the audit entry).
+COMPUTE_FIELDS = (
+    "id",
+    "municipality",
+    "person",
+    "programme_service",
+    "track",
+    "filed_at",
+    "units_per_month",
+    "income_per_person",
+    "single_person",
+    "criterion_amount",
+    "fee_band",
+    "fee_per_unit",
+    "fee_per_month",
+    "household_members",
+    "criterion",
+    "fee_table",
+    "income_percent",
+    "fee_percent",
+)
+# What a recalculation sets on an application whose fee changed (attribute names).
+APPLIED_FIELDS = (
+    "income_per_person",
+    "household_members",
+    "single_person",
+    "criterion_id",
+    "criterion_amount",
+    "fee_table_id",
+    "fee_band",
+    "income_percent",
+    "fee_percent",
+    "fee_per_unit",
+    "fee_per_month",
 )
 
 
@@ -136,6 +175,20 @@ class _Context:
         self.day = timezone.localdate()
         self.criterion = criterion_on(self.day)
         self._tables: dict[tuple[Any, str], tuple[FeeTable, fees.FeeTable] | None] = {}
+        # The household facts of the batch being processed (application id → income, problems), loaded for the
+        # whole batch in a few queries rather than per application.
+        self.facts: dict[Any, tuple[Any, list[str]]] = {}
+        self._services: dict[Any, ProgrammeService] = {}
+
+    def attach(self, applications: Sequence[Application]) -> None:
+        """Give each application its service of the programme (with the catalog service and the programme) and its
+        municipality from what the run has read already; services not seen yet are read in one query."""
+        missing = {a.programme_service_id for a in applications} - self._services.keys()
+        if missing:
+            self._services.update(ProgrammeService.objects.select_related("service", "programme").in_bulk(missing))
+        for application in applications:
+            application.programme_service = self._services[application.programme_service_id]
+            application.municipality = self.run.municipality
 
     def table(self, application: Application) -> tuple[FeeTable, fees.FeeTable] | None:
         from cus.qualification.application_services import fee_table_for
@@ -174,42 +227,33 @@ def run_recalculation(run_id: int) -> RecalculationRun | None:
 
 @transaction.atomic
 def _process_batch(context: _Context, ids: Sequence[Any]) -> None:
+    from cus.qualification.application_services import household_facts_for
+
     applications = list(
         Application.objects.select_for_update(of=("self",))
         .filter(pk__in=ids, state=State.QUALIFIED)
-        .select_related("programme_service__service", "programme_service__programme", "person", "municipality")
+        .only(*COMPUTE_FIELDS)
         .order_by("pk")
     )
+    # What the applications share is read once per run (services, the municipality), what is their own once per
+    # batch (the household facts, the whole rows of the changed ones for the audit trail): a few queries a batch.
+    context.attach(applications)
+    context.facts = household_facts_for(
+        [a for a in applications if a.programme_service.fee_kind == ProgrammeFeeKind.INCOME]
+    )
     changes = []
-    changed_applications = []
-    events = []
+    changed = []
     counts = {outcome: 0 for outcome in RecalculationOutcome.values}
     now = timezone.now()
     for application in applications:
-        before = snapshot(application)
         change = _recalculate(context, application)
         counts[change.outcome] += 1
         changes.append(change)
         if change.outcome == RecalculationOutcome.CHANGED:
-            application.fee_computed_at = now
-            changed_applications.append((application, before, change))
-    RecalculationChange.objects.bulk_create(changes)
-    if changed_applications:
-        Application.objects.bulk_update([a for a, _b, _c in changed_applications], FEE_FIELDS)
-        for application, before, change in changed_applications:
-            message = _fee_message(change)
-            record_update(actor=context.run.started_by, instance=application, before=before, message=message)
-            events.append(
-                ApplicationEvent(
-                    application=application,
-                    action="recalculate_fee",
-                    actor=context.run.started_by,
-                    actor_label=_("system (recalculation of fees)"),
-                    at=now,
-                    note=message,
-                )
-            )
-        ApplicationEvent.objects.bulk_create(events)
+            changed.append((application, change))
+    _insert(RecalculationChange, changes)
+    if changed:
+        _apply(context, changed, now)
     RecalculationRun.objects.filter(pk=context.run.pk).update(
         # The ids that left the qualified state since the run started count as processed, too.
         processed=F("processed") + len(ids),
@@ -217,6 +261,80 @@ def _process_batch(context: _Context, ids: Sequence[Any]) -> None:
         kept=F("kept") + counts[RecalculationOutcome.KEPT],
         failed=F("failed") + counts[RecalculationOutcome.FAILED],
     )
+
+
+def _apply(context: _Context, changed: list[tuple[Application, RecalculationChange]], now: Any) -> None:
+    """Write the changed fees to the applications (whole rows, read again in one query, so that the audit entry
+    has the application before and after), with one audit entry and one history event each."""
+    rows = Application.objects.select_related("person", "municipality").in_bulk([a.pk for a, _c in changed])
+    entries = []
+    events = []
+    updated = []
+    for computed, change in changed:
+        application = rows[computed.pk]
+        before = snapshot(application)
+        for name in APPLIED_FIELDS:
+            setattr(application, name, getattr(computed, name))
+        application.fee_computed_at = now
+        updated.append(application)
+        message = _fee_message(change)
+        entries.append(update_entry(actor=context.run.started_by, instance=application, before=before, message=message))
+        events.append(
+            ApplicationEvent(
+                application=application,
+                action="recalculate_fee",
+                actor=context.run.started_by,
+                actor_label=_("system (recalculation of fees)"),
+                at=now,
+                note=message,
+            )
+        )
+    _update(Application, updated, FEE_FIELDS)
+    _insert(AuditEntry, entries)
+    _insert(ApplicationEvent, events)
+
+
+def _update(model: Any, objects: list[Any], names: Sequence[str]) -> None:
+    """``bulk_update`` of these fields of many rows as one parametrised UPDATE by primary key run for all rows
+    (``executemany``): the ORM's ``bulk_update`` builds a CASE of every row for every field, which costs more than
+    all the rest of a recalculation; the values are prepared by the fields as it would."""
+    if not objects:
+        return
+    fields = [model._meta.get_field(name) for name in names]
+    pk = model._meta.pk
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608 - quoted names from the model, values as parameters
+        quote(model._meta.db_table), ", ".join(f"{quote(f.column)} = %s" for f in fields), quote(pk.column)
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            sql,
+            [
+                [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields]
+                + [pk.get_db_prep_save(obj.pk, connection)]
+                for obj in objects
+            ],
+        )
+
+
+def _insert(model: Any, objects: list[Any]) -> None:
+    """``bulk_create`` of many new rows whose primary key the database assigns, without the ORM's per-value
+    compilation: one parametrised INSERT run for all rows (``executemany``), the values prepared by the fields
+    themselves (``get_db_prep_save``), so the rows are the ones ``bulk_create`` would write; no signals (neither
+    sends any)."""
+    if not objects:
+        return
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - quoted names from the model, values as parameters
+        quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields), ", ".join(["%s"] * len(fields))
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            sql, [[f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields] for obj in objects]
+        )
 
 
 def _fee_message(change: RecalculationChange) -> str:
@@ -266,7 +384,8 @@ def _compute(context: _Context, application: Application) -> RecalculationChange
             ZERO if service.fee_kind == ProgrammeFeeKind.FREE else fees.round_grosz(Decimal(service.fee_amount or 0))
         )
         return _settle(context, application, per_unit=per_unit, per_month=fees.round_grosz(per_unit * units))
-    income, problems = household_facts(application)
+    facts = context.facts.get(application.pk)
+    income, problems = facts if facts is not None else household_facts(application)
     if problems:
         raise ValidationError(problems)
     if context.criterion is None:
