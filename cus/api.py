@@ -20,6 +20,8 @@ from cus.accounts.auth import BrowserSessionAuth, TokenAuth
 from cus.audit.api import router as audit_router
 from cus.catalog.api import router as catalog_router
 from cus.core.api import router as core_router
+from cus.delivery.api import router as delivery_router
+from cus.plans.api import router as plans_router
 from cus.programme.api import router as programme_router
 from cus.qualification.api import router as qualification_router
 from cus.residents.api import router as residents_router
@@ -106,6 +108,8 @@ api.add_router("/", core_router)
 api.add_router("/", accounts_router)
 api.add_router("/audit", audit_router)
 api.add_router("/catalog", catalog_router)
+api.add_router("/delivery", delivery_router)
+api.add_router("/plans", plans_router)
 api.add_router("/programme", programme_router)
 api.add_router("/qualification", qualification_router)
 api.add_router("/residents", residents_router)

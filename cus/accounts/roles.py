@@ -127,6 +127,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # the community organiser or provider staff.
     **{f"residents.view_{model}": RESIDENT_READERS for model in RESIDENT_MODELS},
     **{f"residents.{action}_{model}": RESIDENT_EDITORS for model in RESIDENT_MODELS for action in ("add", "change")},
+    # Removing an income declaration entered in error (with the reason, kept in the audit trail).
+    "residents.delete_incomedeclaration": RESIDENT_EDITORS,
     "residents.view_informationnotice": RESIDENT_READERS,
     "residents.add_informationnotice": frozenset({Role.DIRECTOR}),
     # GDPR art. 15/20 export of everything about a person, and who read or changed the record: the director.

@@ -500,7 +500,7 @@ class Importer:
             if item is main or not isinstance(item, dict) or not _phone(item.get("number")):
                 continue
             extension = item.get("extension")
-            row = {
+            row: dict[str, Any] = {
                 "number": _phone(item.get("number")),
                 "extension": str(int(extension)) if isinstance(extension, (int, float)) else _str(extension, 6),
                 "type": _str(item.get("type")) if _str(item.get("type")) in PhoneType.values else PhoneType.VOICE,

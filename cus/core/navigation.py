@@ -29,6 +29,12 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem(_("Programmes"), "programme:programme_list", "programme.view_programme"),
     NavItem(_("Applications"), "qualification:application_list", "qualification.view_application"),
     NavItem(_("Fees"), "qualification:feetable_list", "qualification.view_feetable"),
+    NavItem(_("Plans (IPUS)"), "plans:home", "plans.view_serviceplan"),
+    NavItem(_("Plans summary"), "plans_organiser:summary", "plans.summarise_serviceplan"),
+    NavItem(_("Coordinators' meetings"), "plans_organiser:meeting_list", "plans.view_coordinatormeeting"),
+    NavItem(_("My services to deliver"), "delivery:home", "plans.deliver_planitem"),
+    NavItem(_("Correction requests"), "delivery:correction_list", "delivery.change_correctionrequest"),
+    NavItem(_("Provider staff"), "delivery:staff_list", "delivery.view_providerstaff"),
     NavItem(_("Audit log"), "audit:search", "audit.view_auditentry"),
     NavItem(_("API tokens"), "accounts:token_list", None),
 )

@@ -88,9 +88,25 @@ def _validate_and_save(record: DeliveryRecord) -> None:
     record.save()
 
 
-@transaction.atomic
+def _check_outside_transaction(actor: Any, item_pk: Any, record: DeliveryRecord | None = None) -> None:
+    """The access checks run before the write's transaction too, so that a refused attempt stays in the audit
+    trail (a denied entry written inside the transaction would be rolled back with it)."""
+    if provider_of(actor) is None:
+        return
+    check_item_access(actor, PlanItem.objects.select_related("plan").get(pk=item_pk))
+    if record is not None and record.recorded_by_id != actor.pk:
+        record_denied(actor=actor, what="delivery.change_deliveryrecord", instance=record, message="not own record")
+        raise PermissionDenied(_("You can correct only the records you entered."))
+
+
 def record_visit(*, actor: Any, item: PlanItem, **fields: Any) -> DeliveryRecord:
     """Record a visit (or a missed visit) for a plan item."""
+    _check_outside_transaction(actor, item.pk)
+    return _record_visit(actor=actor, item=item, **fields)
+
+
+@transaction.atomic
+def _record_visit(*, actor: Any, item: PlanItem, **fields: Any) -> DeliveryRecord:
     item = PlanItem.objects.select_related("plan", "plan__person").get(pk=item.pk)
     check_item_access(actor, item)
     if item.plan.status not in DELIVERING_STATUSES:
@@ -110,10 +126,15 @@ def _lock(record: DeliveryRecord) -> DeliveryRecord:
     return DeliveryRecord.objects.select_for_update(of=("self",)).select_related("item__plan__person").get(pk=record.pk)
 
 
-@transaction.atomic
 def correct(*, actor: Any, record: DeliveryRecord, **changes: Any) -> DeliveryRecord:
     """Correct a record. Provider staff: only their own record, within the correction window. The plan's
     coordinator (or the services organiser) may correct any record of the plan at any time."""
+    _check_outside_transaction(actor, record.item_id, record)
+    return _correct(actor=actor, record=record, **changes)
+
+
+@transaction.atomic
+def _correct(*, actor: Any, record: DeliveryRecord, **changes: Any) -> DeliveryRecord:
     record = _lock(record)
     check_item_access(actor, record.item)
     if provider_of(actor) is not None:
@@ -138,9 +159,14 @@ def correct(*, actor: Any, record: DeliveryRecord, **changes: Any) -> DeliveryRe
     return record
 
 
-@transaction.atomic
 def request_correction(*, actor: Any, record: DeliveryRecord, reason: str, **changes: Any) -> CorrectionRequest:
     """After the window, provider staff ask the coordinator to correct their organisation's record."""
+    _check_outside_transaction(actor, record.item_id)
+    return _request_correction(actor=actor, record=record, reason=reason, **changes)
+
+
+@transaction.atomic
+def _request_correction(*, actor: Any, record: DeliveryRecord, reason: str, **changes: Any) -> CorrectionRequest:
     record = _lock(record)
     check_item_access(actor, record.item)
     errors: dict[str, str] = {}
@@ -157,7 +183,7 @@ def request_correction(*, actor: Any, record: DeliveryRecord, reason: str, **cha
     trial = DeliveryRecord(**{f.attname: getattr(record, f.attname) for f in DeliveryRecord._meta.concrete_fields})
     for field, value in changes.items():
         setattr(trial, field, value.strip() if isinstance(value, str) else value)
-    trial.full_clean(exclude=["provider", "recorded_by"])
+    trial.full_clean(exclude=["provider", "recorded_by"], validate_unique=False)
     serialised = {
         field: value.isoformat() if isinstance(value, (datetime.date, datetime.time)) else value
         for field, value in changes.items()

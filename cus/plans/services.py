@@ -19,7 +19,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -187,6 +187,8 @@ def plan_update(*, actor: Any, plan: ServicePlan, applications: list[Any] | None
     before = snapshot(plan)
     if "coordinator" in changes:
         _check_coordinator(changes["coordinator"], plan.municipality_id)
+    if changes.get("applied_on") and changes["applied_on"] > _today():
+        raise ValidationError({"applied_on": _("The application date cannot be in the future.")})
     for field, value in changes.items():
         setattr(plan, field, value.strip() if isinstance(value, str) else value)
     plan.full_clean()
@@ -210,6 +212,14 @@ def _check_items_inside(plan: ServicePlan) -> None:
             {
                 "ends_on": _("These services would fall outside the plan's dates: %(items)s. Change them first.")
                 % {"items": ", ".join(str(item.service) for item in outside)}
+            }
+        )
+    goals = [goal for goal in plan.goals.all() if not plan.starts_on <= goal.target_date <= plan.ends_on]
+    if goals:
+        raise ValidationError(
+            {
+                "ends_on": _("The target dates of these goals would fall outside the plan's dates: %(goals)s.")
+                % {"goals": "; ".join(str(goal)[:60] for goal in goals)}
             }
         )
 
@@ -247,6 +257,15 @@ ITEM_FIELDS = frozenset(
 ACTIVITY_FIELDS = frozenset({"kind", "description", "who", "starts_on", "ends_on"})
 
 
+def _own_row(plan: ServicePlan, instance: Any) -> dict[str, Any] | None:
+    """The snapshot of an existing row of ``plan`` (None for a new one); a row of another plan is refused."""
+    if instance is None:
+        return None
+    if instance.plan_id != plan.pk:
+        raise ValidationError(_("This row belongs to another plan."))
+    return snapshot(instance)
+
+
 def _apply(instance: Any, fields: dict[str, Any], allowed: frozenset[str]) -> None:
     unknown = set(fields) - allowed
     if unknown:
@@ -259,7 +278,7 @@ def _apply(instance: Any, fields: dict[str, Any], allowed: frozenset[str]) -> No
 def need_save(*, actor: Any, plan: ServicePlan, need: Need | None = None, **fields: Any) -> Need:
     plan = _lock(plan)
     _require_editable(plan)
-    before = snapshot(need) if need else None
+    before = _own_row(plan, need)
     need = need or Need(plan=plan)
     _apply(need, fields, NEED_FIELDS)
     return _save_child(actor, need, before=before)
@@ -269,7 +288,7 @@ def need_save(*, actor: Any, plan: ServicePlan, need: Need | None = None, **fiel
 def goal_save(*, actor: Any, plan: ServicePlan, goal: Goal | None = None, **fields: Any) -> Goal:
     plan = _lock(plan)
     _require_editable(plan)
-    before = snapshot(goal) if goal else None
+    before = _own_row(plan, goal)
     goal = goal or Goal(plan=plan)
     _apply(goal, fields, GOAL_FIELDS)
     if goal.target_date and not plan.starts_on <= goal.target_date <= plan.ends_on:
@@ -309,7 +328,7 @@ def item_save(*, actor: Any, plan: ServicePlan, item: PlanItem | None = None, **
     schedule inside the plan's dates, with the fee from the person's qualification."""
     plan = _lock(plan)
     _require_editable(plan)
-    before = snapshot(item) if item else None
+    before = _own_row(plan, item)
     item = item or PlanItem(plan=plan, planned_hours=Decimal("0"))
     item.plan = plan
     _apply(item, fields, ITEM_FIELDS)
@@ -326,7 +345,7 @@ def item_save(*, actor: Any, plan: ServicePlan, item: PlanItem | None = None, **
     _item_facts(item)
     if before is not None and item.deliveries.exists():
         delivered_until = item.deliveries.aggregate(last=Max("date"))["last"]
-        if before["service"] != str(item.service_id):
+        if str(before["service_id"]) != str(item.service_id):
             raise ValidationError({"service": _("Visits were recorded for this item: end it and add a new one.")})
         if delivered_until and (item.ends_on < delivered_until or item.starts_on > delivered_until):
             raise ValidationError(
@@ -349,7 +368,7 @@ def activity_save(
 ) -> SupportingActivity:
     plan = _lock(plan)
     _require_editable(plan)
-    before = snapshot(activity) if activity else None
+    before = _own_row(plan, activity)
     activity = activity or SupportingActivity(plan=plan)
     _apply(activity, fields, ACTIVITY_FIELDS)
     for field in ("starts_on", "ends_on"):
@@ -548,8 +567,20 @@ def _check_approver(actor: Any, plan: ServicePlan) -> ApprovalDelegation | None:
     return delegation
 
 
-@transaction.atomic
+def _refuse_without_right(actor: Any, plan: ServicePlan) -> None:
+    # Checked before the transaction opens: the denied attempt must stay in the audit trail after the rollback.
+    if not approval_right(actor, plan, _today())[0]:
+        _check_approver(actor, plan)
+
+
 def approve(*, actor: Any, plan: ServicePlan, note: str = "") -> PlanVersion:
+    """Approve the version awaiting approval (art. 41); an attempt without the right is refused and audited."""
+    _refuse_without_right(actor, plan)
+    return _approve(actor=actor, plan=plan, note=note)
+
+
+@transaction.atomic
+def _approve(*, actor: Any, plan: ServicePlan, note: str = "") -> PlanVersion:
     plan = _lock(plan)
     version = _pending_version(plan)
     delegation = _check_approver(actor, plan)
@@ -569,8 +600,14 @@ def approve(*, actor: Any, plan: ServicePlan, note: str = "") -> PlanVersion:
     return version
 
 
-@transaction.atomic
 def return_for_changes(*, actor: Any, plan: ServicePlan, note: str) -> PlanVersion:
+    """Return the version awaiting approval for changes; an attempt without the right is refused and audited."""
+    _refuse_without_right(actor, plan)
+    return _return_for_changes(actor=actor, plan=plan, note=note)
+
+
+@transaction.atomic
+def _return_for_changes(*, actor: Any, plan: ServicePlan, note: str) -> PlanVersion:
     plan = _lock(plan)
     version = _pending_version(plan)
     _check_approver(actor, plan)
@@ -690,6 +727,26 @@ def goal_progress(
 # --- closing (art. 45) ---------------------------------------------------------------------------------------------
 
 
+def _closing_date_problem(plan: ServicePlan, closed_on: datetime.date) -> str | None:
+    """Closed on a past or today's date, not before the start nor before the last recorded visit."""
+    from cus.delivery.models import DeliveryRecord, RecordStatus
+
+    if closed_on > _today():
+        return _("A plan is closed on a past or today's date.")
+    if closed_on < plan.starts_on:
+        return _("The plan cannot close before it started.")
+    last_visit = (
+        DeliveryRecord.objects.filter(item__plan=plan)
+        .exclude(status=RecordStatus.CANCELLED)
+        .aggregate(last=Max("date"))["last"]
+    )
+    if last_visit and closed_on < last_visit:
+        return _("Visits were recorded up to %(date)s: the plan cannot close before that.") % {
+            "date": last_visit.strftime("%d.%m.%Y")
+        }
+    return None
+
+
 def _closing_problems(
     plan: ServicePlan,
     *,
@@ -705,10 +762,8 @@ def _closing_problems(
     errors: dict[str, str] = {}
     if reason not in ClosingReason.values:
         errors["closing_reason"] = _("Choose the reason for closing.")
-    if closed_on > _today():
-        errors["closed_on"] = _("A plan is closed on a past or today's date.")
-    elif closed_on < plan.starts_on:
-        errors["closed_on"] = _("The plan cannot close before it started.")
+    if date_problem := _closing_date_problem(plan, closed_on):
+        errors["closed_on"] = date_problem
     if reason == ClosingReason.PLANNED_END and closed_on < plan.ends_on:
         errors["closing_reason"] = _("The planned end is %(date)s: choose another reason to close earlier.") % {
             "date": plan.ends_on.strftime("%d.%m.%Y")
@@ -775,7 +830,7 @@ def close(
             goal.status = outcomes[goal.pk]
             goal.save(update_fields=["status"])
             record_update(actor=actor, instance=goal, before=goal_before, message="outcome at closing")
-    for item in plan.items.filter(ends_on__gt=closed_on, ended_on__isnull=True):
+    for item in plan.items.filter(Q(ended_on__isnull=True, ends_on__gt=closed_on) | Q(ended_on__gt=closed_on)):
         item_before = snapshot(item)
         item.ended_on = max(closed_on, item.starts_on)
         item.status = ItemStatus.ENDED

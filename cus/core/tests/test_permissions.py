@@ -8,6 +8,7 @@ must be added to ``PAGES`` or ``OPERATIONS`` (the coverage tests below fail unti
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +31,8 @@ from cus.catalog.tests.factories import (
 )
 from cus.catalog.tests.factories import matrix_objects as catalog_matrix_objects
 from cus.core.models import Centre
+from cus.delivery.tests.factories import link_provider_actor
+from cus.delivery.tests.factories import matrix_objects as delivery_matrix_objects
 from cus.programme.tests.factories import matrix_objects as programme_matrix_objects
 from cus.qualification.tests.factories import matrix_objects as qualification_matrix_objects
 from cus.residents.tests.factories import matrix_objects as residents_matrix_objects
@@ -65,6 +68,14 @@ class Endpoint:
             return 404
         return self.ok
 
+
+DELIVERY_RECORD_BODY = {
+    "date": "{record_date}",
+    "start_time": "10:00",
+    "minutes": "60",
+    "worker_name": "Jan Nowak",
+    "status": "delivered",
+}
 
 PAGES = [
     Endpoint("GET", "/", None),
@@ -419,6 +430,170 @@ PAGES = [
         "residents.change_household",
         "household",
     ),
+    Endpoint(
+        "GET",
+        "/residents/households/{household}/incomes/{income}/correct/",
+        "residents.change_incomedeclaration",
+        "residents.change_household",
+        "household",
+    ),
+    Endpoint(
+        "POST",
+        "/residents/households/{household}/incomes/{income}/correct/",
+        "residents.change_incomedeclaration",
+        "residents.change_household",
+        "household",
+        ok=302,
+        body={"net_amount": "1600.00", "source": "pension", "document_note": "", "reason": "Korekta kwoty"},
+    ),
+    Endpoint(
+        "GET",
+        "/residents/households/{household}/incomes/{income}/remove/",
+        "residents.delete_incomedeclaration",
+        "residents.change_household",
+        "household",
+    ),
+    Endpoint(
+        "POST",
+        "/residents/households/{household}/incomes/{income}/remove/",
+        "residents.delete_incomedeclaration",
+        "residents.change_household",
+        "household",
+        ok=302,
+        body={"reason": "Wpisane omyłkowo"},
+    ),
+    # The services organiser's duties (art. 41, 46) and the plan's documents: ``_organiser_objects``.
+    Endpoint("GET", "/plans/organiser/summary/", "plans.summarise_serviceplan"),
+    Endpoint("GET", "/plans/organiser/summary.pdf", "plans.summarise_serviceplan"),
+    Endpoint("GET", "/plans/organiser/meetings/", "plans.view_coordinatormeeting"),
+    Endpoint("GET", "/plans/organiser/meetings/new/", "plans.add_coordinatormeeting"),
+    Endpoint(
+        "GET",
+        "/plans/organiser/meetings/{org_meeting}/",
+        "plans.view_coordinatormeeting",
+        "plans.view_coordinatormeeting",
+        "org_meeting",
+    ),
+    Endpoint("GET", "/plans/organiser/authorisations/", "plans.view_approvaldelegation"),
+    Endpoint("GET", "/plans/organiser/authorisations/new/", "plans.add_approvaldelegation"),
+    Endpoint(
+        "GET",
+        "/plans/organiser/authorisations/{org_delegation}/revoke/",
+        "plans.change_approvaldelegation",
+        "plans.change_approvaldelegation",
+        "org_delegation",
+    ),
+    Endpoint(
+        "POST",
+        "/plans/organiser/authorisations/{org_delegation}/revoke/",
+        "plans.change_approvaldelegation",
+        "plans.change_approvaldelegation",
+        "org_delegation",
+        ok=302,
+        body={"revoked_on": "2026-02-01"},
+    ),
+    Endpoint(
+        "GET",
+        "/plans/organiser/documents/{api_plan}/plan.pdf",
+        "plans.view_serviceplan",
+        "plans.view_serviceplan",
+        "api_plan",
+    ),
+    Endpoint(
+        "GET",
+        "/plans/organiser/documents/{org_closed_plan}/closing.pdf",
+        "plans.view_serviceplan",
+        "plans.view_serviceplan",
+        "org_closed_plan",
+    ),
+    # Delivery of plan items: provider staff (their organisation's items only), the services team, the administrator.
+    Endpoint("GET", "/delivery/", "plans.deliver_planitem"),
+    Endpoint(
+        "GET", "/delivery/items/{delivery_item}/", "plans.deliver_planitem", "plans.deliver_planitem", "delivery_item"
+    ),
+    Endpoint("GET", "/delivery/records/", "plans.deliver_planitem"),
+    Endpoint(
+        "GET",
+        "/delivery/records/{delivery_record}/",
+        "delivery.view_deliveryrecord",
+        "delivery.view_deliveryrecord",
+        "delivery_record",
+    ),
+    Endpoint(
+        "POST",
+        "/delivery/records/{delivery_record}/correct/",
+        "delivery.change_deliveryrecord",
+        "delivery.change_deliveryrecord",
+        "delivery_record",
+        ok=302,
+        body=DELIVERY_RECORD_BODY,
+    ),
+    Endpoint(
+        "POST",
+        "/delivery/records/{delivery_record}/request/",
+        "delivery.add_correctionrequest",
+        "delivery.add_correctionrequest",
+        "delivery_record",
+        ok=302,
+        body={**DELIVERY_RECORD_BODY, "minutes": "45", "reason": "Wizyta trwała krócej."},
+    ),
+    Endpoint("GET", "/delivery/requests/", "plans.deliver_planitem"),
+    Endpoint("GET", "/delivery/corrections/", "delivery.change_correctionrequest"),
+    Endpoint(
+        "GET",
+        "/delivery/corrections/{correction}/",
+        "delivery.change_correctionrequest",
+        "delivery.change_correctionrequest",
+        "correction",
+    ),
+    Endpoint("GET", "/delivery/staff/", "delivery.view_providerstaff"),
+    Endpoint("GET", "/delivery/staff/new/", "delivery.add_providerstaff"),
+    Endpoint(
+        "POST",
+        "/delivery/staff/{provider_link}/delete/",
+        "delivery.delete_providerstaff",
+        "delivery.delete_providerstaff",
+        "provider_link",
+        ok=302,
+    ),
+    # Staff pages of plans (IPUS): the services team writes, the director reads and approves; provider staff and
+    # the rest of the centre reach nothing (art. 49). Objects: ``_plans_api_objects``.
+    Endpoint("GET", "/plans/", "plans.view_serviceplan"),
+    Endpoint("GET", "/plans/all/", "plans.view_serviceplan"),
+    Endpoint("GET", "/plans/new/", "plans.add_serviceplan"),
+    *[
+        Endpoint("GET", f"/plans/{{api_plan}}/{suffix}", "plans.view_serviceplan", "plans.view_serviceplan", "api_plan")
+        for suffix in ("", "versions/compare/")
+    ],
+    *[
+        Endpoint(
+            "GET", f"/plans/{{api_plan}}/{suffix}", "plans.change_serviceplan", "plans.change_serviceplan", "api_plan"
+        )
+        for suffix in ("edit/", "close/", "items/{api_item}/end/", "goals/{api_goal}/progress/")
+    ],
+    Endpoint(
+        "POST",
+        "/plans/{api_plan}/actions/note/",
+        "plans.change_serviceplan",
+        "plans.change_serviceplan",
+        "api_plan",
+        ok=302,
+        body={"note-kind": "phone", "note-noted_on": datetime.date.today().isoformat(), "note-text": "Telefon."},
+    ),
+    *[
+        Endpoint(
+            "GET", f"/plans/{{api_draft}}/{suffix}", "plans.change_serviceplan", "plans.change_serviceplan", "api_draft"
+        )
+        for suffix in ("needs/new/", "needs/{api_need}/edit/")
+    ],
+    Endpoint(
+        "POST",
+        "/plans/{api_draft}/needs/{api_need}/remove/",
+        "plans.change_serviceplan",
+        "plans.change_serviceplan",
+        "api_draft",
+        ok=302,
+    ),
 ]
 
 # Views that are not staff pages of the matrix, with the reason.
@@ -439,6 +614,10 @@ PAGES_EXEMPT = {
     "qualification_public:applied": "confirmation of an online application, no account (qualification/tests)",
     "qualification_public:status": "status by tracking code and PESEL, rate limited (qualification/tests)",
 }
+
+# Dates of request bodies that must fall within the matrix plans (which run from 60 days ago for 300 days).
+_MATRIX_TODAY = datetime.date.today().isoformat()
+_MATRIX_IN_A_MONTH = (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
 
 OPERATIONS = [
     Endpoint("GET", "/api/v1/municipalities", "core.view_municipality"),
@@ -1031,41 +1210,382 @@ OPERATIONS = [
         body={"member_id": "{member}", "month": "2026-09", "net_amount": "1000.00", "source": "employment"},
     ),
     Endpoint(
+        "PATCH",
+        "/api/v1/residents/households/{household}/incomes/{income}",
+        "residents.change_incomedeclaration",
+        "residents.change_household",
+        "household",
+        body={"net_amount": "1600.00", "reason": "Korekta kwoty"},
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/residents/households/{household}/incomes/{income}/removal",
+        "residents.delete_incomedeclaration",
+        "residents.change_household",
+        "household",
+        ok=204,
+        body={"reason": "Wpisane omyłkowo"},
+    ),
+    Endpoint(
         "GET",
         "/api/v1/residents/households/{household}/income",
         "residents.view_incomedeclaration",
         "residents.view_household",
         "household",
     ),
+    Endpoint("GET", "/api/v1/delivery/items", "plans.deliver_planitem"),
+    Endpoint(
+        "GET",
+        "/api/v1/delivery/items/{delivery_item}",
+        "plans.deliver_planitem",
+        "plans.deliver_planitem",
+        "delivery_item",
+    ),
+    Endpoint(
+        "GET",
+        "/api/v1/delivery/items/{delivery_item}/records",
+        "plans.deliver_planitem",
+        "plans.deliver_planitem",
+        "delivery_item",
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/delivery/items/{delivery_item}/records",
+        "delivery.add_deliveryrecord",
+        "plans.deliver_planitem",
+        "delivery_item",
+        ok=201,
+        body={"date": "{record_date}", "start_time": "14:00", "minutes": 60, "worker_name": "Jan Nowak"},
+    ),
+    Endpoint(
+        "GET",
+        "/api/v1/delivery/records/{delivery_record}",
+        "delivery.view_deliveryrecord",
+        "delivery.view_deliveryrecord",
+        "delivery_record",
+    ),
+    Endpoint(
+        "PATCH",
+        "/api/v1/delivery/records/{delivery_record}",
+        "delivery.change_deliveryrecord",
+        "delivery.change_deliveryrecord",
+        "delivery_record",
+        body={"notes": "Poprawiono opis."},
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/delivery/records/{delivery_record}/correction-requests",
+        "delivery.add_correctionrequest",
+        "delivery.add_correctionrequest",
+        "delivery_record",
+        ok=201,
+        body={"minutes": 100, "reason": "Wizyta trwała dłużej."},
+    ),
+    Endpoint("GET", "/api/v1/delivery/correction-requests", "delivery.view_correctionrequest"),
+    Endpoint(
+        "POST",
+        "/api/v1/delivery/correction-requests/{correction}/decision",
+        "delivery.change_correctionrequest",
+        "delivery.change_correctionrequest",
+        "correction",
+        body={"accept": False, "note": "Zapis jest zgodny z kartą czasu pracy."},
+    ),
+    Endpoint("GET", "/api/v1/delivery/staff", "delivery.view_providerstaff"),
+    Endpoint(
+        "POST",
+        "/api/v1/delivery/staff",
+        "delivery.add_providerstaff",
+        ok=201,
+        body={"user_id": "{unlinked_provider_user}", "organization_id": "{organization}"},
+    ),
+    Endpoint(
+        "DELETE",
+        "/api/v1/delivery/staff/{provider_link}",
+        "delivery.delete_providerstaff",
+        "delivery.delete_providerstaff",
+        "provider_link",
+        ok=204,
+    ),
+    # Individual social-services plans (staff API): the services team writes, the director reads and approves;
+    # provider staff reach nothing here (art. 49). Objects: ``_plans_api_objects``.
+    Endpoint("GET", "/api/v1/plans", "plans.view_serviceplan"),
+    Endpoint(
+        "POST",
+        "/api/v1/plans",
+        "plans.add_serviceplan",
+        ok=201,
+        body={
+            "person_id": "{api_person}",
+            "applied_on": "2026-01-05",
+            "starts_on": "2026-01-10",
+            "ends_on": "2026-06-30",
+        },
+    ),
+    Endpoint("GET", "/api/v1/plans/{api_plan}", "plans.view_serviceplan", "plans.view_serviceplan", "api_plan"),
+    Endpoint(
+        "PATCH",
+        "/api/v1/plans/{api_draft}",
+        "plans.change_serviceplan",
+        "plans.change_serviceplan",
+        "api_draft",
+        body={"needs_summary": "Zmienione potrzeby."},
+    ),
+    *[
+        Endpoint(
+            "POST",
+            f"/api/v1/plans/{{api_draft}}/{kind}",
+            f"plans.add_{model}",
+            "plans.change_serviceplan",
+            "api_draft",
+            ok=201,
+            body=body,
+        )
+        for kind, model, body in (
+            ("needs", "need", {"description": "Pomoc w kąpieli."}),
+            (
+                "goals",
+                "goal",
+                {"description": "Spacer.", "indicator": "Spacery", "target": "2", "target_date": _MATRIX_TODAY},
+            ),
+            (
+                "items",
+                "planitem",
+                {
+                    "service_id": "{api_service}",
+                    "location_id": "{api_place}",
+                    "starts_on": _MATRIX_TODAY,
+                    "ends_on": _MATRIX_IN_A_MONTH,
+                    "weekdays": [2],
+                    "hours_per_visit": "1.00",
+                },
+            ),
+            ("activities", "supportingactivity", {"kind": "volunteer", "description": "Wolontariusz czyta gazety."}),
+        )
+    ],
+    *[
+        Endpoint(
+            method,
+            f"/api/v1/plans/{{api_draft}}/{kind}/{{{row}}}",
+            f"plans.{action}_{model}",
+            "plans.change_serviceplan",
+            "api_draft",
+            ok=204 if method == "DELETE" else 200,
+            body=body if method == "PATCH" else {},
+        )
+        for kind, model, row, body in (
+            ("needs", "need", "api_need", {"description": "Pomoc w ubieraniu."}),
+            ("goals", "goal", "api_draft_goal", {"target": "3"}),
+            ("items", "planitem", "api_draft_item", {"notes": "Klucz u sąsiadki."}),
+            ("activities", "supportingactivity", "api_activity", {"who": "Pani Nowak"}),
+        )
+        for method, action in (("PATCH", "change"), ("DELETE", "delete"))
+    ],
+    Endpoint(
+        "POST",
+        "/api/v1/plans/{api_plan}/items/{api_item}/end",
+        "plans.change_planitem",
+        "plans.change_serviceplan",
+        "api_plan",
+        body={"ended_on": _MATRIX_TODAY, "end_reason": "Pobyt w szpitalu."},
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/plans/{api_draft}/agreement",
+        "plans.change_serviceplan",
+        "plans.change_serviceplan",
+        "api_draft",
+        body={"agreed_on": _MATRIX_TODAY, "agreement_form": "signature"},
+    ),
+    Endpoint(
+        "POST", "/api/v1/plans/{api_draft}/submit", "plans.change_serviceplan", "plans.change_serviceplan", "api_draft"
+    ),
+    # A services organiser of the matrix holds a written authorisation (art. 41); without one: test_api of plans.
+    Endpoint(
+        "POST",
+        "/api/v1/plans/{api_submitted}/approve",
+        "plans.approve_serviceplan",
+        "plans.view_serviceplan",
+        "api_submitted",
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/plans/{api_submitted}/return",
+        "plans.approve_serviceplan",
+        "plans.view_serviceplan",
+        "api_submitted",
+        body={"note": "Dopisz cel."},
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/plans/{api_plan}/start-update",
+        "plans.change_serviceplan",
+        "plans.change_serviceplan",
+        "api_plan",
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/plans/{api_draft}/cancel",
+        "plans.change_serviceplan",
+        "plans.change_serviceplan",
+        "api_draft",
+        body={"reason": "Osoba zrezygnowała przed uzgodnieniem planu."},
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/plans/{api_plan}/close",
+        "plans.change_serviceplan",
+        "plans.change_serviceplan",
+        "api_plan",
+        body={
+            "closed_on": _MATRIX_TODAY,
+            "closing_reason": "goals_met",
+            "closing_interview_on": _MATRIX_TODAY,
+            "closing_interview_notes": "Osoba radzi sobie sama.",
+            "course_description": "Usługi świadczono zgodnie z planem; cel osiągnięto, osoba robi zakupy sama.",
+        },
+    ),
+    Endpoint(
+        "GET", "/api/v1/plans/{api_plan}/notes", "plans.view_monitoringnote", "plans.view_serviceplan", "api_plan"
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/plans/{api_plan}/notes",
+        "plans.add_monitoringnote",
+        "plans.change_serviceplan",
+        "api_plan",
+        ok=201,
+        body={"kind": "phone", "text": "Telefon: bez zmian."},
+    ),
+    Endpoint(
+        "GET",
+        "/api/v1/plans/{api_plan}/goals/{api_goal}/progress",
+        "plans.view_goalprogress",
+        "plans.view_serviceplan",
+        "api_plan",
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/plans/{api_plan}/goals/{api_goal}/progress",
+        "plans.add_goalprogress",
+        "plans.change_serviceplan",
+        "api_plan",
+        ok=201,
+        body={"progress": 100},
+    ),
+    *[
+        Endpoint(
+            "GET", f"/api/v1/plans/{{api_plan}}/{tail}", "plans.view_planversion", "plans.view_serviceplan", "api_plan"
+        )
+        for tail in ("versions", "versions/compare", "versions/{version_one}")
+    ],
+    Endpoint("GET", "/api/v1/plans/authorisations", "plans.view_approvaldelegation"),
+    Endpoint(
+        "POST",
+        "/api/v1/plans/authorisations",
+        "plans.add_approvaldelegation",
+        ok=201,
+        body={
+            "delegate_id": "{api_organiser}",
+            "document_reference": "UP/9/2026",
+            "granted_on": _MATRIX_TODAY,
+            "valid_from": _MATRIX_TODAY,
+        },
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/plans/authorisations/{api_delegation}/revoke",
+        "plans.change_approvaldelegation",
+        "plans.change_approvaldelegation",
+        "api_delegation",
+    ),
+    Endpoint("GET", "/api/v1/plans/meetings", "plans.view_coordinatormeeting"),
+    # The participants are a list of ids the matrix cannot fill in: the answer names the missing field.
+    Endpoint(
+        "POST",
+        "/api/v1/plans/meetings",
+        "plans.add_coordinatormeeting",
+        ok=422,
+        body={"held_on": _MATRIX_TODAY, "agenda": "Przegląd planów.", "minutes": "Bez uwag."},
+    ),
+    Endpoint("GET", "/api/v1/plans/summary", "plans.summarise_serviceplan"),
 ]
+
+
+class LazyObjects(Mapping[str, Any]):
+    """The matrix objects of one centre, built group by group on first use: a page or an operation needs one or two
+    groups, and building all of them for each of the thousands of cases made the matrix the slowest part of the
+    suite. ``replace`` gives a view with one object swapped (e.g. for a missing id), sharing what was built."""
+
+    def __init__(self, builders: list[Callable[[], dict[str, Any]]], overrides: dict[str, Any] | None = None) -> None:
+        self._builders = builders
+        self._built: dict[str, Any] = {}
+        self._overrides = overrides or {}
+
+    def __getitem__(self, key: str) -> Any:
+        if key in self._overrides:
+            return self._overrides[key]
+        while key not in self._built and self._builders:
+            self._built.update(self._builders.pop(0)())
+        return self._built[key]
+
+    def _everything(self) -> dict[str, Any]:
+        while self._builders:
+            self._built.update(self._builders.pop(0)())
+        return {**self._built, **self._overrides}
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._everything())
+
+    def __len__(self) -> int:
+        return len(self._everything())
+
+    def replace(self, key: str, value: Any) -> LazyObjects:
+        view = LazyObjects(self._builders, {**self._overrides, key: value})
+        view._built = self._built
+        return view
+
+
+class _Keys(Mapping[str, Any]):
+    """Format keys of a path or body: an object's primary key (as text for bodies), built only when used."""
+
+    def __init__(self, objects: Mapping[str, Any], *, text: bool) -> None:
+        self.objects = objects
+        self.text = text
+
+    def __getitem__(self, key: str) -> Any:
+        if key == "teryt":
+            return self.objects["municipality"].teryt
+        value = self.objects[key]
+        if hasattr(value, "pk"):
+            return str(value.pk) if self.text else value.pk
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.objects)
+
+    def __len__(self) -> int:
+        return len(self.objects)
 
 
 @dataclass
 class World:
     centre: Centre
     other_centre: Centre
-    own: dict[str, Any]
-    foreign: dict[str, Any]
+    own: LazyObjects
+    foreign: LazyObjects
 
-    def path(self, endpoint: Endpoint, objects: dict[str, Any]) -> str:
-        keys = {name: value.pk if hasattr(value, "pk") else value for name, value in objects.items()}
-        keys["teryt"] = objects["municipality"].teryt
-        return endpoint.path.format(**keys)
+    def path(self, endpoint: Endpoint, objects: Mapping[str, Any]) -> str:
+        return endpoint.path.format_map(_Keys(objects, text=False))
 
-    def body(self, endpoint: Endpoint, objects: dict[str, Any]) -> dict[str, Any]:
-        keys = {name: str(value.pk) if hasattr(value, "pk") else value for name, value in objects.items()}
+    def body(self, endpoint: Endpoint, objects: Mapping[str, Any]) -> dict[str, Any]:
+        keys = _Keys(objects, text=True)
         return {
-            name: value.format(**keys) if isinstance(value, str) and value.startswith("{") else value
+            name: value.format_map(keys) if isinstance(value, str) and value.startswith("{") else value
             for name, value in endpoint.body.items()
         }
 
 
-def _objects(user: User, colleague: User, municipality: Any) -> dict[str, Any]:
-    certificate = account_services.certificate_add(
-        actor=None, user=colleague, kind="director", completed_on=datetime.date(2023, 6, 1), number="OLD/1"
-    )
-    token, _key = account_services.token_create(actor=user, user=user, name="revocable")
-    entry = record(action=AuditAction.VIEW, actor=colleague, instance=colleague, purpose="matrix")
+def _catalog_objects(municipality: Any) -> dict[str, Any]:
     organization = OrganizationFactory(municipality=municipality)
     location = LocationFactory(municipality=municipality, organization=organization)
     service = ServiceFactory(
@@ -1078,22 +1598,137 @@ def _objects(user: User, colleague: User, municipality: Any) -> dict[str, Any]:
         "free_location": LocationFactory(municipality=municipality, organization=organization),
         "service": service,
         "sal": sal,
-        "centre": colleague.centre,
-        "municipality": municipality,
-        "staff": colleague,
-        "certificate": certificate,
-        "token": token,
-        "entry": entry,
         **catalog_matrix_objects(municipality, organization, location, service),
-        **residents_matrix_objects(municipality),
-        **programme_matrix_objects(municipality),
-        **qualification_matrix_objects(municipality),
     }
+
+
+def _account_objects(user: User, colleague: User) -> dict[str, Any]:
+    certificate = account_services.certificate_add(
+        actor=None, user=colleague, kind="director", completed_on=datetime.date(2023, 6, 1), number="OLD/1"
+    )
+    token, _key = account_services.token_create(actor=user, user=user, name="revocable")
+    entry = record(action=AuditAction.VIEW, actor=colleague, instance=colleague, purpose="matrix")
+    return {"certificate": certificate, "token": token, "entry": entry}
+
+
+def _plans_api_objects(municipality: Any, actor: Any) -> dict[str, Any]:
+    """Plans for the staff API: an approved plan in progress (its goal achieved, so it can be closed), a draft ready
+    for submission with one row of each kind of content, and a plan awaiting approval. A services-organiser ``actor``
+    gets the director's written authorisation to approve (art. 41)."""
+    from cus.accounts.permissions import grants_for
+    from cus.plans import services as plan_services
+    from cus.plans.models import ApprovalDelegation
+    from cus.plans.tests.factories import make_plan, plan_world
+
+    world = plan_world(municipality)
+    active = make_plan(world)
+    goal = active.goals.get()
+    plan_services.goal_progress(actor=world["coordinator"], goal=goal, progress=100)
+    draft = make_plan(world, approved=False)
+    activity = plan_services.activity_save(
+        actor=world["coordinator"], plan=draft, kind="volunteer", description="Wolontariusz czyta gazety."
+    )
+    submitted = make_plan(world, approved=False)
+    plan_services.submit(actor=world["coordinator"], plan=submitted)
+    if actor is not None and Role.SERVICES_ORGANISER in {grant.role for grant in grants_for(actor)}:
+        plan_services.delegation_grant(
+            actor=world["director"],
+            municipality_id=municipality.pk,
+            delegate=actor,
+            document_reference="UP/MATRIX",
+            granted_on=datetime.date(2026, 1, 2),
+            valid_from=datetime.date(2026, 1, 2),
+        )
+    return {
+        "api_person": world["person"],
+        "api_plan": active,
+        "api_goal": goal,
+        "api_item": active.items.get(service=world["other_service"]),
+        "api_draft": draft,
+        "api_need": draft.needs.get(),
+        "api_draft_goal": draft.goals.get(),
+        "api_draft_item": draft.items.get(service=world["other_service"]),
+        "api_activity": activity,
+        "api_submitted": submitted,
+        "api_service": world["other_service"],
+        "api_place": world["other_place"],
+        "api_organiser": world["plain_organiser"],
+        "api_delegation": ApprovalDelegation.objects.get(delegate=world["organiser"]),
+        "version_one": 1,
+    }
+
+
+def _organiser_objects(colleague: User, municipality: Any) -> dict[str, Any]:
+    """The services organiser's records: a coordinators' meeting and a written approval authorisation."""
+    from cus.plans.models import ApprovalDelegation, CoordinatorMeeting
+
+    meeting = CoordinatorMeeting.objects.create(
+        municipality=municipality,
+        centre=colleague.centre,
+        held_on=datetime.date(2026, 3, 2),
+        agenda="Plany zbliżające się do roku.",
+        minutes="Ustalenia.",
+    )
+    meeting.participants.set([colleague])
+    organiser = UserFactory(centre=colleague.centre, roles=[Role.SERVICES_ORGANISER], full_name="Organizator Macierzy")
+    delegation = ApprovalDelegation.objects.create(
+        municipality=municipality,
+        delegate=organiser,
+        document_reference="UP/MACIERZ",
+        granted_on=datetime.date(2026, 1, 2),
+        valid_from=datetime.date(2026, 1, 2),
+        granted_by=colleague,
+    )
+    return {"org_meeting": meeting, "org_delegation": delegation}
+
+
+def _closed_plan_objects(municipality: Any) -> dict[str, Any]:
+    """A closed plan, for its closing description (art. 45)."""
+    from django.utils import timezone
+
+    from cus.plans import services as plan_services
+    from cus.plans.tests.factories import make_plan, plan_world
+
+    world = plan_world(municipality)
+    plan = make_plan(world)
+    today = timezone.localdate()
+    plan_services.close(
+        actor=world["coordinator"],
+        plan=plan,
+        closed_on=today,
+        reason="resignation",
+        reason_details="Osoba zrezygnowała.",
+        interview_on=today,
+        interview_notes="Rozmowa w domu osoby.",
+        course_description="Usługi realizowano zgodnie z planem, osoba zrezygnowała po przeprowadzce do córki.",
+        goal_outcomes={plan.goals.get().pk: "partly"},
+    )
+    return {"org_closed_plan": plan}
+
+
+def _objects(user: User, colleague: User, municipality: Any) -> LazyObjects:
+    """One centre's objects for the matrix. Each app adds a builder (a group of objects built together when one of
+    them is first used); cheap, widely used groups first."""
+    return LazyObjects(
+        [
+            lambda: {"centre": colleague.centre, "municipality": municipality, "staff": colleague},
+            lambda: _account_objects(user, colleague),
+            lambda: _organiser_objects(colleague, municipality),
+            lambda: _catalog_objects(municipality),
+            lambda: residents_matrix_objects(municipality),
+            lambda: programme_matrix_objects(municipality),
+            lambda: qualification_matrix_objects(municipality),
+            lambda: delivery_matrix_objects(municipality, user),
+            lambda: _plans_api_objects(municipality, user),
+            lambda: _closed_plan_objects(municipality),
+        ]
+    )
 
 
 @pytest.fixture
 def world(centre: Centre, other_centre: Centre, municipality: Any) -> Any:
     def build(actor: User) -> World:
+        link_provider_actor(actor, municipality)  # provider staff work for a provider of the centre
         colleague = UserFactory(centre=centre, roles=[Role.SOCIAL_WORKER], full_name="Kolega Testowy")
         stranger = UserFactory(centre=other_centre, roles=[Role.DIRECTOR], full_name="Obcy Pracownik")
         return World(
@@ -1156,14 +1791,26 @@ SAMPLE_UUIDS = dict.fromkeys(
         "household",
         "member",
         "consent",
+        "income",
         "fee_table",
         "draft_fee_table",
         "application",
         "attachment",
         "refused_application",
         "decision",
+        "delivery_item",
+        "delivery_record",
     ),
     "00000000-0000-0000-0000-000000000001",
+)
+SAMPLE_UUIDS.update(correction=1, provider_link=1)  # type: ignore[arg-type]
+SAMPLE_UUIDS.update(org_meeting=1, org_delegation=1, org_closed_plan=SAMPLE_UUIDS["person"])  # type: ignore[arg-type]
+SAMPLE_UUIDS.update(  # type: ignore[arg-type]
+    api_plan=SAMPLE_UUIDS["person"],
+    api_draft=SAMPLE_UUIDS["person"],
+    api_item=SAMPLE_UUIDS["person"],
+    api_goal=1,
+    api_need=1,
 )
 
 
@@ -1249,7 +1896,7 @@ def test_pages_for_an_object_of_another_centre_are_404_and_audited(
     response = _call(client, page.method, setup.path(page, setup.foreign), setup.body(page, setup.foreign))
     assert response.status_code == 404
     _assert_denied_row(user, setup.foreign[page.denied])  # type: ignore[index]
-    missing = setup.path(page, {**setup.foreign, page.denied: 987654321})  # type: ignore[dict-item]
+    missing = setup.path(page, setup.foreign.replace(page.denied, 987654321))  # type: ignore[arg-type]
     assert _call(client, page.method, missing, page.body).status_code == 404
 
 
@@ -1313,9 +1960,9 @@ def test_api_objects_of_another_centre_are_404_like_missing_ones_and_audited(
     _assert_denied_row(user, setup.foreign[operation.denied])  # type: ignore[index]
 
     denied_rows = AuditEntry.objects.filter(action=AuditAction.DENIED).count()
-    missing_objects = {**setup.foreign, operation.denied: 987654321}  # type: ignore[dict-item]
+    missing_objects = setup.foreign.replace(operation.denied, 987654321)  # type: ignore[arg-type]
     if operation.denied == "municipality":
-        missing_objects["municipality"] = type("Missing", (), {"teryt": "1498992", "pk": 0})()
+        missing_objects = missing_objects.replace("municipality", type("Missing", (), {"teryt": "1498992", "pk": 0})())
     missing = _call(client, operation.method, setup.path(operation, missing_objects), body, key)
     assert missing.status_code == 404
     assert missing.json()["detail"][0]["type"] == "not_found"
