@@ -64,6 +64,7 @@ def test_every_page_signed_in(ui, administrator, director, centre):
         "/catalog/",
         "/programme/",
         "/qualification/fee-tables/",
+        "/delivery/staff/",
         "/audit/",
         "/accounts/tokens/",
     ]  # an administrator: no residents or applications (personal data)
