@@ -13,45 +13,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-VENV = ROOT / ".venv" / "bin"
-VAR = ROOT / "var" / "bench"
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from bench.common import ROOT, VAR, VENV, env_for, free_port, in_process, load_average, manage  # noqa: E402
+
 SEARCH_WORDS = ["uslugi opiekuncze", "klub seniora", "asystent rodziny", "rehabilitacja", "pomoc prawna"]
 SPREAD = 2000  # services the second detail load walks through: more than a worker's cache keeps (300 entries)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def env_for(database_url: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=database_url,
-        CUS_DEBUG="0",
-        CUS_TESTING="0",
-        SECRET_KEY=secrets.token_urlsafe(60),
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        CUS_SSL_REDIRECT="false",
-        CUS_VAR_DIR=str(VAR),
-        CUS_CONN_MAX_AGE="600",
-        CUS_LOG_LEVEL="WARNING",
-    )
-    return env
-
-
-def manage(env: dict[str, str], *args: str) -> None:
-    subprocess.run([str(VENV / "python"), "manage.py", *args], cwd=ROOT, env=env, check=True)
 
 
 def prepare(name: str, database_url: str, municipalities: int, services: int) -> dict[str, str]:
@@ -88,19 +61,6 @@ def prepare(name: str, database_url: str, municipalities: int, services: int) ->
             check=True,
         )
     return env
-
-
-def in_process(env: dict[str, str], code: str) -> dict:
-    """Run a snippet inside Django with the benchmark database; it prints one JSON object."""
-    out = subprocess.run(
-        [str(VENV / "python"), "-c", "import django, json;django.setup()\n" + code],
-        cwd=ROOT,
-        env={**env, "DJANGO_SETTINGS_MODULE": "cus.settings"},
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 BASELINE = """
@@ -151,10 +111,6 @@ for size in (1, 2):
     counts[f"portal_page{{size}}"] = (r.status_code, len(ctx))
 print(json.dumps(counts))
 """
-
-
-def load_average() -> str:
-    return " / ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def wrk(url: str, seconds: int, connections: int, paths: Path | None = None) -> dict:

@@ -21,63 +21,29 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import os
-import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-VENV = ROOT / ".venv" / "bin"
-VAR = ROOT / "var" / "bench"
-REPORT_LUA = ROOT / "bench" / "catalog" / "report.lua"
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from bench.common import (  # noqa: E402
+    ROOT,
+    VAR,
+    VENV,
+    env_for,
+    free_port,
+    in_process,
+    load_average,
+    manage,
+)
+from bench.common import wrk as common_wrk  # noqa: E402
+
 SPREAD = 2000  # different persons the person-page load walks through
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def env_for(database_url: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=database_url,
-        DJANGO_SETTINGS_MODULE="cus.settings",
-        CUS_DEBUG="0",
-        CUS_TESTING="0",
-        SECRET_KEY=secrets.token_urlsafe(60),
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        CUS_SSL_REDIRECT="false",
-        CUS_REQUIRE_2FA="false",  # the generated worker has no second factor; a session is enough here
-        CUS_VAR_DIR=str(VAR),
-        CUS_CONN_MAX_AGE="600",
-        CUS_LOG_LEVEL="WARNING",
-    )
-    return env
-
-
-def manage(env: dict[str, str], *args: str) -> None:
-    subprocess.run([str(VENV / "python"), "manage.py", *args], cwd=ROOT, env=env, check=True)
-
-
-def in_process(env: dict[str, str], code: str) -> dict:
-    """Run a snippet inside Django with the benchmark database; it prints one JSON object last."""
-    out = subprocess.run(
-        [str(VENV / "python"), "-c", "import django, json;django.setup()\n" + code],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def generate(env: dict[str, str], args: argparse.Namespace) -> None:
@@ -318,31 +284,8 @@ print(json.dumps(result))
 """
 
 
-def load_average() -> str:
-    return " / ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
 def wrk(url: str, seconds: int, connections: int, cookie: str, paths: Path | None = None) -> dict:
-    out = subprocess.run(
-        [
-            "wrk",
-            "-t2",
-            f"-c{connections}",
-            f"-d{seconds}s",
-            "--timeout",
-            "10s",
-            "-H",
-            f"Cookie: {cookie}",
-            "-s",
-            str(REPORT_LUA),
-            url,
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "WRK_PATHS": str(paths) if paths else ""},
-    ).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    return common_wrk(url, seconds, connections, headers={"Cookie": cookie}, paths=paths)
 
 
 def recalculation_rows(name: str, env: dict[str, str]) -> list[str]:
