@@ -15,13 +15,12 @@ import json
 import os
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bench.common import ROOT, VAR, VENV, env_for, free_port, in_process, load_average, manage  # noqa: E402
+from bench.common import ROOT, VAR, VENV, env_for, free_port, gunicorn, in_process, load_average, manage  # noqa: E402
 
 SEARCH_WORDS = ["uslugi opiekuncze", "klub seniora", "asystent rodziny", "rehabilitacja", "pomoc prawna"]
 SPREAD = 2000  # services the second detail load walks through: more than a worker's cache keeps (300 entries)
@@ -135,30 +134,8 @@ def wrk(url: str, seconds: int, connections: int, paths: Path | None = None) -> 
 
 
 def bench(name: str, env: dict[str, str], seconds: int, connections: int, portal_path: str) -> list[str]:
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            str(VENV / "gunicorn"),
-            "cus.wsgi:application",
-            "-w",
-            "2",
-            "-b",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
     rows = []
-    try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
+    with gunicorn(env) as base:
         baseline = in_process(env, BASELINE.format(words=SEARCH_WORDS, spread=SPREAD))
         counts = in_process(env, QUERY_COUNT.format(portal=portal_path))
         spread = VAR / f"paths-{name}.txt"
@@ -189,9 +166,6 @@ def bench(name: str, env: dict[str, str], seconds: int, connections: int, portal
             )
         rows.append(f"| {name} | SQL queries per request | {json.dumps(counts)} | | | | |")
         rows.append(f"| {name} | load average (1 / 5 / 15 min) at the end | {load_average()} | | | | |")
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
     return rows
 
 

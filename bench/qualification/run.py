@@ -37,6 +37,7 @@ from bench.common import (  # noqa: E402
     VENV,
     env_for,
     free_port,
+    gunicorn,
     in_process,
     load_average,
     manage,
@@ -307,30 +308,8 @@ def recalculation_rows(name: str, env: dict[str, str]) -> list[str]:
 
 
 def pages_rows(name: str, env: dict[str, str], seconds: int, connections: int) -> list[str]:
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            str(VENV / "gunicorn"),
-            "cus.wsgi:application",
-            "-w",
-            "2",
-            "-b",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
     rows = []
-    try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
+    with gunicorn(env) as base:
         info = in_process(env, PAGES.replace("{spread}", str(SPREAD)))
         cookie = f"{info['cookie_name']}={info['cookie']}"
         spread = VAR / f"persons-{name}.txt"
@@ -357,9 +336,6 @@ def pages_rows(name: str, env: dict[str, str], seconds: int, connections: int) -
                 f"replayed {data['replay']['p50']:.2f} / {data['replay']['p95']:.2f} |"
             )
         rows.append(f"| {name} | load average (1 / 5 / 15 min) at the end | {load_average()} | | |")
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
     return rows
 
 
