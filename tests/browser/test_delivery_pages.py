@@ -97,7 +97,13 @@ def test_provider_records_a_visit_and_the_coordinator_decides_a_correction(ui):
     ui.sign_out()
 
     admin = UserFactory(centre=world["centre"], roles=[Role.ADMINISTRATOR], email="admin-d@cus.example")
-    UserFactory(centre=world["centre"], roles=[Role.PROVIDER_STAFF], full_name="Nowa Opiekunka")
+    # A long address without spaces must wrap, not widen the page at 320 px.
+    UserFactory(
+        centre=world["centre"],
+        roles=[Role.PROVIDER_STAFF],
+        full_name="Nowa Opiekunka",
+        email="nowa.opiekunka.z.realizatora12345@cus.example",
+    )
     ui.sign_in(admin.email)
     page.goto("/delivery/staff/")
     ui.check("provider staff", shot="delivery-staff", narrow_shot=True)
