@@ -415,30 +415,38 @@ def write_records(rnd: random.Random, schedule: list[tuple[PlanItem, list[dateti
                 yield [values[f.attname] for f in fields]
 
     written = 0
-    chunk: list[list[Any]] = []
-    with transaction.atomic(), connection.cursor() as cursor:
-        if postgres:
+    if postgres:
+        with transaction.atomic(), connection.cursor() as cursor:
             quoted = ", ".join(f'"{c}"' for c in columns)
             with cursor.cursor.copy(f'COPY "{table}" ({quoted}) FROM STDIN') as copy:
                 for row in rows():
                     copy.write_row(row)
                     written += 1
-        else:
-            sql = 'INSERT INTO "{}" ({}) VALUES ({})'.format(  # noqa: S608 - names from the model
-                table, ", ".join(f'"{c}"' for c in columns), ", ".join(["?"] * len(columns))
-            )
+        return written
+    # SQLite: one transaction per million rows (one transaction for all grew the WAL to gigabytes) and a page cache
+    # large enough to keep the indexes' pages while rows with random keys go in.
+    sql = 'INSERT INTO "{}" ({}) VALUES ({})'.format(  # noqa: S608 - names from the model
+        table, ", ".join(f'"{c}"' for c in columns), ", ".join(["?"] * len(columns))
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size = -4000000")
+    stream = rows()
+    while True:
+        with transaction.atomic(), connection.cursor() as cursor:
             raw = cursor.cursor
-            for row in rows():
-                chunk.append(row)
-                if len(chunk) >= 50000:
-                    raw.executemany(sql, chunk)
-                    written += len(chunk)
-                    chunk = []
-                    if written % 1_000_000 == 0:
-                        print(f"  {written:,} records", flush=True)
-            if chunk:
+            taken = 0
+            for _part in range(20):
+                chunk = [row for _n, row in zip(range(50000), stream, strict=False)]
+                if not chunk:
+                    break
                 raw.executemany(sql, chunk)
-                written += len(chunk)
+                taken += len(chunk)
+        written += taken
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        print(f"  {written:,} records", flush=True)
+        if taken < 1_000_000:
+            break
     return written
 
 

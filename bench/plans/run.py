@@ -104,7 +104,36 @@ with connection.cursor() as c:
 provider_item = (PlanItem.objects.filter(provider__staff__user__email="provider0@plans.bench.example",
                  plan__status="active", starts_on__lte=timezone.localdate() - datetime.timedelta(days=1),
                  ends_on__gte=timezone.localdate()).values_list("pk", flat=True).first())
+# Recording a visit, raw: the worker's visits of that day (the overlap check) and the INSERT of the record, each
+# iteration committed on its own like a request.
+import uuid
+from django.db import transaction
+provider_user = User.objects.get(email="provider0@plans.bench.example")
+raw_item = PlanItem.objects.get(pk=provider_item)
+columns = DeliveryRecord._meta.concrete_fields
+insert_sql = "INSERT INTO %%s (%%s) VALUES (%%s)" %% (
+    DeliveryRecord._meta.db_table, ", ".join(connection.ops.quote_name(f.column) for f in columns),
+    ", ".join(["%%s"] * len(columns)))
+record_times = []
+yesterday = timezone.localdate() - datetime.timedelta(days=1)
+with connection.cursor() as c:
+    for n in range(200):
+        row = DeliveryRecord(item=raw_item, provider_id=raw_item.provider_id, date=yesterday,
+                             start_time=datetime.time(0, 0), minutes=1, worker_name=f"Raw {n}", worker_key=f"raw {n}",
+                             recorded_by=provider_user)
+        t = time.perf_counter()
+        with transaction.atomic():
+            c.execute("SELECT id, start_time, minutes FROM delivery_deliveryrecord WHERE provider_id = %%s AND "
+                      "worker_key = %%s AND date = %%s", [raw_item.provider_id, row.worker_key, yesterday])
+            c.fetchall()
+            c.execute(insert_sql, [f.get_db_prep_save(getattr(row, f.attname), connection) for f in columns])
+        record_times.append((time.perf_counter() - t) * 1000)
+    c.execute("DELETE FROM delivery_deliveryrecord WHERE worker_key LIKE 'raw %%%%' AND provider_id = %%s",
+              [raw_item.provider_id])
+record_times.sort()
+
 print(json.dumps({
+    "record_raw": {"p50": statistics.median(record_times), "p95": record_times[int(len(record_times) * 0.95) - 1]},
     "session": f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}",
     "home": {"status": home_status, "queries": home_queries, "main": timed(home_main, 40), "plans": mine.count()},
     "plan": {"status": plan_status, "queries": plan_queries, "main": timed(plan_main, 40),
@@ -198,7 +227,8 @@ def measure(name: str, env: dict[str, str], token: str, args: argparse.Namespace
         rows.append(
             f"| {name} | recording a visit (POST /api/v1/delivery/items/{{id}}/records, provider token) | "
             f"{result['p50']:.1f} / **{result['p95']:.1f}** | {result['rps']:.0f} req/s, {result['errors']} "
-            "errors (non-2xx counted) | no baseline measured yet |"
+            f"errors (non-2xx counted) | raw overlap SELECT + INSERT, committed: {info['record_raw']['p50']:.2f} / "
+            f"{info['record_raw']['p95']:.2f} |"
         )
     s = info["summary"]
     rows.append(
@@ -218,7 +248,10 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=10_000_000)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=2)
-    parser.add_argument("--pg-url", help="an already generated PostgreSQL database (kept)")
+    parser.add_argument(
+        "--pg-url", help="a PostgreSQL database, kept: generated on the first run (token in var/bench), reused after"
+    )
+    parser.add_argument("--generate-only", action="store_true", help="build the city, measure nothing")
     args = parser.parse_args()
     VAR.mkdir(parents=True, exist_ok=True)
     rows = [
@@ -232,13 +265,22 @@ def main() -> None:
         started = time.perf_counter()
         if db == "sqlite":
             env, token = prepare_sqlite(args)
-            rows += measure(db, env, token, args)
+            if not args.generate_only:
+                rows += measure(db, env, token, args)
         else:
             with postgres_database(args.pg_url) as url:
                 env = env_for(url)
                 manage(env, "migrate", "--noinput", "-v", "0")
-                token = generate(env, args) if not args.pg_url else input("provider token: ").strip()
-                rows += measure(db, env, token, args)
+                # A kept database (--pg-url) remembers its provider token, so it is generated once.
+                token_file = VAR / "plans-postgresql.token"
+                if args.pg_url and token_file.exists():
+                    token = token_file.read_text().strip()
+                else:
+                    token = generate(env, args)
+                    if args.pg_url:
+                        token_file.write_text(token)
+                if not args.generate_only:
+                    rows += measure(db, env, token, args)
         print(f"[{db}] done in {time.perf_counter() - started:.0f} s", flush=True)
     print("\n".join(rows))
 
