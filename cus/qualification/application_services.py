@@ -368,24 +368,25 @@ def household_facts(application: Application) -> tuple[Any, list[str]]:
 def household_facts_for(applications: Sequence[Application]) -> dict[Any, tuple[Any, list[str]]]:
     """``household_facts`` of many applications in a few queries (open memberships, members, sums of the
     declarations), whatever their number: application id → (income, problems), the same as one by one."""
-    from cus.residents.queries import current_memberships, household_incomes
+    from cus.residents.queries import current_households, household_incomes
 
-    memberships = current_memberships(a.person_id for a in applications)
+    households = current_households(a.person_id for a in applications)
     months = {a.pk: income_month_for(a) for a in applications}
     incomes = household_incomes(
-        (memberships[a.person_id].household_id, months[a.pk]) for a in applications if a.person_id in memberships
+        (households[a.person_id], months[a.pk]) for a in applications if a.person_id in households
     )
     facts = {}
     for application in applications:
-        membership = memberships.get(application.person_id)
-        if membership is None:
+        household_id = households.get(application.person_id)
+        if household_id is None:
             facts[application.pk] = _facts(None, None)
         else:
-            facts[application.pk] = _facts(membership, incomes[(membership.household_id, months[application.pk])])
+            facts[application.pk] = _facts(household_id, incomes[(household_id, months[application.pk])])
     return facts
 
 
 def _facts(membership: Any, income: Any) -> tuple[Any, list[str]]:
+    """``membership``: the open membership, or only the id of its household; None when the person has none."""
     if membership is None:
         return None, [_("The person belongs to no household: record the household and its income first.")]
     if income.missing:

@@ -201,6 +201,16 @@ def current_memberships(person_ids: Iterable[Any]) -> dict[Any, HouseholdMember]
     }
 
 
+def current_households(person_ids: Iterable[Any]) -> dict[Any, Any]:
+    """Person id → id of the household the person belongs to now, in one query (no model rows built: for work on
+    batches, such as the recalculation of fees)."""
+    return dict(
+        HouseholdMember.objects.filter(person_id__in=set(person_ids), valid_to__isnull=True).values_list(
+            "person_id", "household_id"
+        )
+    )
+
+
 def current_membership(person: Person) -> HouseholdMember | None:
     return HouseholdMember.objects.filter(person=person, valid_to__isnull=True).select_related("household").first()
 
