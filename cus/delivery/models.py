@@ -212,6 +212,14 @@ class CorrectionRequest(models.Model):
 
     class Meta:
         ordering = ["-requested_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["record"],
+                condition=Q(status="pending"),
+                name="delivery_one_pending_correction",
+                violation_error_message=_("A correction of this record is already waiting for a decision."),
+            )
+        ]
         verbose_name = _("correction request")
         verbose_name_plural = _("correction requests")
 

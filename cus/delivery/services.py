@@ -177,6 +177,11 @@ def _request_correction(*, actor: Any, record: DeliveryRecord, reason: str, **ch
         errors.update({field: _("This field cannot be changed here.") for field in sorted(unknown)})
     if not changes:
         errors["changes"] = _("Give the corrected values.")
+    if record.correction_requests.filter(status=CorrectionStatus.PENDING).exists():
+        errors["__all__"] = _(
+            "A correction of this record is already waiting for the coordinator's decision: wait for it or ask the "
+            "coordinator to reject it first."
+        )
     if errors:
         raise ValidationError(errors)
     # Check the requested values now, so the coordinator is not asked to accept an impossible record.

@@ -123,6 +123,13 @@ class ServicePlan(TenantModel):
             models.UniqueConstraint(fields=["centre", "year", "number"], name="plans_plan_number"),
             models.UniqueConstraint(fields=["centre", "reference"], name="plans_plan_reference"),
             models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="plans_plan_dates"),
+            # Art. 37: one plan coordinates all of a person's services; a change is an update of that plan.
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=~Q(status__in=["closed", "cancelled"]),
+                name="plans_plan_one_open_per_person",
+                violation_error_message=_("This person already has an open plan: update it instead."),
+            ),
         ]
         indexes = [
             models.Index(fields=["coordinator", "status", "ends_on"], name="plans_plan_coordinator_idx"),
@@ -523,6 +530,10 @@ class ApprovalDelegation(TenantModel):
     def clean(self) -> None:
         if self.valid_to and self.valid_from and self.valid_to < self.valid_from:
             raise ValidationError({"valid_to": _("The authorisation cannot end before it starts.")})
+        if self.valid_from and self.granted_on and self.valid_from < self.granted_on:
+            raise ValidationError(
+                {"valid_from": _("An authorisation cannot take effect before the day it was granted in writing.")}
+            )
 
 
 class NoteKind(models.TextChoices):

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import Case, Count, DateField, F, Func, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, When
+from django.db.models.functions import Coalesce, Least, Lower
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -128,6 +129,83 @@ def next_deadline(plan: ServicePlan, today: datetime.date | None = None) -> Dead
     candidates.append((plan.ends_on, gettext_lazy("end of the plan")))
     day, label = min(candidates, key=lambda c: c[0])
     return Deadline(day, label, day < today)
+
+
+class AddDays(Func):
+    """A date plus a whole number of days, in SQL (``date(x, '+n days')`` on SQLite, ``x + n`` on PostgreSQL)."""
+
+    output_field = DateField()
+
+    def __init__(self, expression: Any, days: int) -> None:
+        super().__init__(expression)
+        self.days = int(days)
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"({sql} + {self.days})", list(params)
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"date({sql}, '+{self.days} days')", list(params)
+
+
+def deadline_expression() -> Case:
+    """``next_deadline``'s day in SQL, for ordering a whole list in the database (NULL for a closed plan); needs
+    ``plans_for``'s annotations."""
+    ends = F("ends_on")
+    return Case(
+        When(
+            status__in=list(OPEN_STATUSES),
+            then=Least(
+                Case(When(drawn_up_on__isnull=True, then=AddDays(F("applied_on"), rules.DRAW_UP_DAYS)), default=ends),
+                Case(
+                    When(status__in=list(DELIVERING_STATUSES), next_item_end__isnull=False, then=F("next_item_end")),
+                    default=ends,
+                ),
+                Coalesce(F("next_goal_date"), ends),
+                ends,
+            ),
+        ),
+        default=None,
+        output_field=DateField(),
+    )
+
+
+def order_plans(plans: QuerySet[ServicePlan], sort: str) -> QuerySet[ServicePlan]:
+    """``plans`` (from ``plans_for``) ordered in the database by a column of ``PLAN_SORTS`` ("-" for descending),
+    the reference breaking ties, so that a list of any length is paged in SQL; ``with_deadlines`` then sets the
+    next deadline of the rows shown."""
+    key_name = sort.removeprefix("-")
+    descending = sort.startswith("-")
+    if key_name == "deadline" or key_name not in PLAN_SORTS:
+        plans = plans.annotate(deadline_day=deadline_expression())
+        day = F("deadline_day")
+        first = day.desc(nulls_first=True) if descending else day.asc(nulls_last=True)
+        keys: list[Any] = [first]
+    else:
+        keys = [
+            getattr(Lower(name) if _is_text(name) else F(name), "desc" if descending else "asc")()
+            for name in PLAN_SORTS[key_name] or ()
+        ]
+    keys.append(F("reference").desc() if descending else F("reference").asc())
+    return plans.order_by(*keys)
+
+
+def _is_text(path: str) -> bool:
+    model: Any = ServicePlan
+    field: Any = None
+    for part in path.split("__"):
+        field = model._meta.get_field(part)
+        model = field.related_model
+    return field.get_internal_type() in {"CharField", "TextField"}
+
+
+def with_deadlines(plans: Iterable[ServicePlan], today: datetime.date | None = None) -> list[ServicePlan]:
+    today = _today(today)
+    rows = list(plans)
+    for plan in rows:
+        plan.deadline = next_deadline(plan, today)  # type: ignore[attr-defined]
+    return rows
 
 
 def sort_plans(plans: Iterable[ServicePlan], sort: str, today: datetime.date | None = None) -> list[ServicePlan]:
@@ -291,15 +369,20 @@ def _delivery_alerts(
                 Severity.INFO,
             )
         missed = rules.missed_visit_days(
-            item.period, item.frequency, item.weekday_list, recorded.get(item.pk, set()), today=today
+            item.period,
+            item.frequency,
+            item.weekday_list,
+            recorded.get(item.pk, set()),
+            today=today,
+            since=missed_visits_since(today),
         )
         if missed:
             add(
                 "missed_visits",
                 missed[-1],
                 ngettext(
-                    "%(service)s: %(count)d planned visit has no record (the last on %(date)s).",
-                    "%(service)s: %(count)d planned visits have no record (the last on %(date)s).",
+                    "%(service)s: %(count)d planned visit of the last 4 weeks has no record (the last on %(date)s).",
+                    "%(service)s: %(count)d planned visits of the last 4 weeks have no record (the last on %(date)s).",
                     len(missed),
                 )
                 % {"service": item.service.name, "count": len(missed), "date": _d(missed[-1])},
@@ -369,6 +452,10 @@ def _plan_alerts(
     return alerts
 
 
+def missed_visits_since(today: datetime.date) -> datetime.date:
+    return today - datetime.timedelta(days=rules.MISSED_VISITS_WINDOW_DAYS)
+
+
 def alerts_for(plans: Sequence[ServicePlan], today: datetime.date | None = None) -> dict[Any, list[Alert]]:
     """The alerts of each plan, most urgent first, in five queries for any number of plans."""
     from cus.delivery.models import CorrectionRequest, CorrectionStatus, DeliveryRecord, RecordStatus
@@ -390,7 +477,7 @@ def alerts_for(plans: Sequence[ServicePlan], today: datetime.date | None = None)
     item_ids = [item.pk for rows in items.values() for item in rows if item.status == ItemStatus.PLANNED]
     if item_ids:
         for item_id, day in (
-            DeliveryRecord.objects.filter(item_id__in=item_ids)
+            DeliveryRecord.objects.filter(item_id__in=item_ids, date__gte=missed_visits_since(today))
             .exclude(status=RecordStatus.CANCELLED)
             .values_list("item_id", "date")
             .order_by()
@@ -427,8 +514,14 @@ def alerts_for(plans: Sequence[ServicePlan], today: datetime.date | None = None)
 # --- the coordinator's home ------------------------------------------------------------------------------------------
 
 
+HOME_PLANS = 25
+HOME_ALERTS = 30
+
+
 def coordinator_home(user: Any, today: datetime.date | None = None) -> dict[str, Any]:
-    """My open plans with the next deadline first, and what needs me today (alerts of my plans)."""
+    """My open plans with the next deadline first, and what needs me today (alerts of my plans): the first
+    ``HOME_PLANS`` plans and the ``HOME_ALERTS`` most urgent alerts, with their totals (the rest is on the list of
+    plans, filtered to mine)."""
     today = _today(today)
     mine = sort_plans(plans_for(user, status="open", mine=True, today=today), "deadline", today)
     alerts = alerts_for(mine, today)
@@ -438,7 +531,12 @@ def coordinator_home(user: Any, today: datetime.date | None = None) -> dict[str,
         (alert for plan in mine for alert in plan.alerts if alert.kind != "awaiting_approval"),  # type: ignore[attr-defined]
         key=lambda a: (SEVERITY_ORDER[a.severity], a.day),
     )
-    return {"my_plans": mine, "needs_me": needs_me}
+    return {
+        "my_plans": mine[:HOME_PLANS],
+        "my_plans_total": len(mine),
+        "needs_me": needs_me[:HOME_ALERTS],
+        "needs_me_total": len(needs_me),
+    }
 
 
 def awaiting_approval(user: Any, today: datetime.date | None = None) -> list[ServicePlan]:

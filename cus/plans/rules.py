@@ -26,6 +26,9 @@ SUMMARY_INTERVAL_MONTHS = 6
 # How close to the end of an item or of the one-year limit a coordinator is alerted.
 ENDING_SOON_DAYS = 14
 ONE_YEAR_SOON_DAYS = 30
+# Missed visits are alerts about the recent past: planned days of the last 4 weeks without a record. Older gaps are
+# in each item's delivery share on the plan page.
+MISSED_VISITS_WINDOW_DAYS = 28
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
@@ -172,13 +175,16 @@ def missed_visit_days(
     *,
     today: datetime.date,
     grace_days: int = 2,
+    since: datetime.date | None = None,
 ) -> list[datetime.date]:
-    """Planned days without any record, older than ``grace_days`` (providers record with a short delay)."""
+    """Planned days without any record, older than ``grace_days`` (providers record with a short delay); only from
+    ``since`` on, when given."""
     recorded = set(recorded_days)
     until = today - datetime.timedelta(days=grace_days + 1)
     if until < period.starts_on:
         return []
-    return [day for day in visit_dates(period, frequency, weekdays, until=until) if day not in recorded]
+    days = visit_dates(period, frequency, weekdays, until=until)
+    return [day for day in days if day not in recorded and (since is None or day >= since)]
 
 
 def times_overlap(

@@ -31,6 +31,7 @@ from cus.plans import rules, versions
 from cus.plans.models import (
     DELIVERING_STATUSES,
     EDITABLE_STATUSES,
+    OPEN_STATUSES,
     REFERENCE_SYMBOL,
     ApprovalDelegation,
     ClosingReason,
@@ -143,6 +144,22 @@ def plan_create(
         raise ValidationError({"applied_on": _("The application date cannot be in the future.")})
     municipality_id = person.municipality_id
     _check_coordinator(coordinator, municipality_id)
+    # Art. 37: the person has one individual plan that coordinates all their services; a change is an update.
+    # The person's row is locked so that two coordinators cannot open two plans at the same moment.
+    type(person)._base_manager.select_for_update().filter(pk=person.pk).values_list("pk", flat=True).first()
+    existing = ServicePlan.objects.filter(person=person, status__in=OPEN_STATUSES).only("reference", "status").first()
+    if existing is not None:
+        raise ValidationError(
+            _(
+                "%(name)s already has an open plan %(reference)s (%(status)s): update that plan instead of opening "
+                "another one."
+            )
+            % {
+                "name": person.full_name,
+                "reference": existing.reference,
+                "status": existing.get_status_display().lower(),
+            }
+        )
     if not needs_summary.strip():
         needs_summary = "\n\n".join(a.assessment_notes.strip() for a in applications if a.assessment_notes.strip())
     centre = _centre_for(municipality_id)
@@ -474,8 +491,11 @@ def submission_problems(plan: ServicePlan) -> dict[str, str]:
 
 
 def warnings(plan: ServicePlan, today: datetime.date | None = None) -> list[str]:
-    """Allowed, but shown to the coordinator and the approver."""
+    """Allowed, but shown to the coordinator and the approver (of an open plan: a closed one ended its services on
+    the closing date, which says nothing about how the plan was drawn up)."""
     messages: list[str] = []
+    if not plan.is_open:
+        return messages
     periods = [item.period for item in plan.items.all()]
     if rules.Problem.SHORTER_THAN_THREE_MONTHS in rules.coordination_warnings(periods):
         messages.append(
@@ -828,7 +848,11 @@ def close(
         if outcomes.get(goal.pk, goal.status) != goal.status:
             goal_before = snapshot(goal)
             goal.status = outcomes[goal.pk]
-            goal.save(update_fields=["status"])
+            fields = ["status"]
+            if goal.status == GoalStatus.ACHIEVED and goal.progress != 100:
+                goal.progress = 100  # an achieved goal is not shown at the progress last noted
+                fields.append("progress")
+            goal.save(update_fields=fields)
             record_update(actor=actor, instance=goal, before=goal_before, message="outcome at closing")
     for item in plan.items.filter(Q(ended_on__isnull=True, ends_on__gt=closed_on) | Q(ended_on__gt=closed_on)):
         item_before = snapshot(item)

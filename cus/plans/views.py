@@ -180,9 +180,10 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     sort = request.GET.get("sort", "deadline")
     if sort.removeprefix("-") not in queries.PLAN_SORTS:
         sort = "deadline"
-    plans = queries.sort_plans(queries.plans_for(user, today=today, **filters), sort, today)
+    plans = queries.order_plans(queries.plans_for(user, today=today, **filters), sort)
     page = Paginator(plans, PAGE_SIZE).get_page(request.GET.get("page"))
-    alerts = queries.alerts_for(list(page.object_list), today)
+    page.object_list = queries.with_deadlines(page.object_list, today)
+    alerts = queries.alerts_for(page.object_list, today)
     for plan in page.object_list:
         plan.alerts = alerts.get(plan.pk, [])  # type: ignore[attr-defined]
     return render(

@@ -172,6 +172,8 @@ def _detail_context(user: Any, application: Application, forms: dict[str, Any] |
         # An IPUS (art. 38) is opened from a needs assessment or a qualified application.
         "can_open_plan": application.state in LINKABLE_STATES
         and has_permission(user, "plans.add_serviceplan", application.municipality_id),
+        # A person has one open plan at a time (art. 37): link to it instead of offering another.
+        "open_plan": _open_plan(user, application.person_id),
         "waiting_position": documents.waiting_position(application) if application.state == State.WAITING else None,
         # A decision must name the board of appeal (KPA art. 107 § 1): warn before the worker tries to issue one.
         "decision_blocked": not application.centre.has_appeal_body
@@ -179,6 +181,17 @@ def _detail_context(user: Any, application: Application, forms: dict[str, Any] |
             a["name"] == "refuse" or (a["name"] == "qualify" and application.track == Track.STATUTORY) for a in actions
         ),
     }
+
+
+def _open_plan(user: Any, person_id: Any) -> Any:
+    from cus.plans.models import OPEN_STATUSES, ServicePlan
+
+    return (
+        ServicePlan.objects.restrict(user, "view")
+        .filter(person_id=person_id, status__in=OPEN_STATUSES)
+        .only("pk", "reference", "status")
+        .first()
+    )
 
 
 def _application(user: Any, pk: Any, action: str = "view") -> Application:

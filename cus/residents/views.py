@@ -218,8 +218,41 @@ def person_detail(request: HttpRequest, pk: Any) -> HttpResponse:
             "can_export": has_permission(user, "residents.export_person", person.municipality_id),
             "access_log": list(queries.person_access_log(person)[:50]) if can_audit else None,
             "today": timezone.localdate(),
+            **_cases_of(user, person),
         },
     )
+
+
+def _cases_of(user: Any, person: Person) -> dict[str, Any]:
+    """The person's applications and individual plans that this user may see (one line each, newest first)."""
+    from cus.plans.models import ServicePlan
+    from cus.qualification.applications import Application
+
+    can_applications = has_permission(user, "qualification.view_application", person.municipality_id)
+    can_plans = has_permission(user, "plans.view_serviceplan", person.municipality_id)
+    applications = (
+        list(
+            Application.objects.restrict(user, "view")
+            .filter(person=person)
+            .select_related("programme_service__service")
+            .only("pk", "reference", "filed_at", "state", "programme_service__service__name")
+            .order_by("-filed_at")[:50]
+        )
+        if can_applications
+        else None
+    )
+    plans = (
+        list(
+            ServicePlan.objects.restrict(user, "view")
+            .filter(person=person)
+            .select_related("coordinator")
+            .only("pk", "reference", "status", "starts_on", "ends_on", "coordinator__full_name")
+            .order_by("-starts_on")[:50]
+        )
+        if can_plans
+        else None
+    )
+    return {"applications": applications, "plans": plans}
 
 
 @permission_required("residents.export_person", raise_exception=True)

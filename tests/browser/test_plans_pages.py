@@ -21,14 +21,14 @@ def test_coordinator_and_director_pages(ui):
     from django.utils import timezone
 
     from cus.plans import services
-    from cus.plans.tests.factories import make_plan, plan_world
+    from cus.plans.tests.factories import another_person, make_plan, plan_world
 
     world = plan_world()
     plan = make_plan(world)
     today = timezone.localdate()
     late = services.plan_create(
         actor=world["coordinator"],
-        person=world["person"],
+        person=another_person(world),
         coordinator=world["coordinator"],
         applied_on=today - datetime.timedelta(days=40),
         starts_on=today,

@@ -1618,7 +1618,7 @@ def _plans_api_objects(municipality: Any, actor: Any) -> dict[str, Any]:
     from cus.accounts.permissions import grants_for
     from cus.plans import services as plan_services
     from cus.plans.models import ApprovalDelegation
-    from cus.plans.tests.factories import make_plan, plan_world
+    from cus.plans.tests.factories import another_person, make_plan, plan_world
 
     world = plan_world(municipality)
     active = make_plan(world)
@@ -1640,7 +1640,8 @@ def _plans_api_objects(municipality: Any, actor: Any) -> dict[str, Any]:
             valid_from=datetime.date(2026, 1, 2),
         )
     return {
-        "api_person": world["person"],
+        # A resident without an open plan (a person has one at a time): the matrix opens a new plan for them.
+        "api_person": another_person(world),
         "api_plan": active,
         "api_goal": goal,
         "api_item": active.items.get(service=world["other_service"]),

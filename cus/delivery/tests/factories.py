@@ -32,8 +32,8 @@ def visit(user: Any, item: Any, **fields: Any) -> Any:
 
 def matrix_objects(municipality: Any, actor: Any) -> dict[str, Any]:
     """An approved plan (built directly, cheaply: the matrix builds it for every test) with an item of a provider,
-    a record of it and a pending correction request, and the provider user's link. A provider-staff ``actor`` is
-    linked to that provider and is the record's author."""
+    a record of it, a pending correction request of another record, and the provider user's link. A provider-staff
+    ``actor`` is linked to that provider and is the record's author."""
     from decimal import Decimal
 
     from cus.accounts.permissions import grants_for
@@ -80,8 +80,11 @@ def matrix_objects(municipality: Any, actor: Any) -> dict[str, Any]:
         link_provider_actor(actor, municipality, organization=provider)
         author = actor
     record = visit(author, item)
+    # The pending request concerns another visit, so the matrix can still ask to correct ``record`` (one pending
+    # request per record).
+    earlier = visit(provider_user, item, date=today - datetime.timedelta(days=3))
     correction = services.request_correction(
-        actor=provider_user, record=record, reason="Pomyłka w czasie trwania.", minutes=90
+        actor=provider_user, record=earlier, reason="Pomyłka w czasie trwania.", minutes=90
     )
     return {
         "delivery_item": item,

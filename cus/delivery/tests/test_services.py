@@ -16,7 +16,7 @@ from cus.accounts.roles import Role
 from cus.accounts.tests.factories import UserFactory
 from cus.audit.models import AuditAction, AuditEntry
 from cus.delivery import services
-from cus.delivery.models import CorrectionStatus, DeliveryRecord, ProviderStaff, RecordStatus
+from cus.delivery.models import CorrectionRequest, CorrectionStatus, DeliveryRecord, ProviderStaff, RecordStatus
 from cus.delivery.tests.factories import item_of, visit
 from cus.plans import services as plan_services
 from cus.plans.tests.factories import make_plan, plan_world, provider_user
@@ -283,6 +283,22 @@ def test_an_impossible_correction_is_refused_at_the_request(world: dict[str, Any
     with pytest.raises(ValidationError) as exc:
         services.request_correction(actor=world["provider_user"], record=record, reason=" ")
     assert {"reason", "changes"} <= set(_errors(exc))
+
+
+def test_a_second_pending_correction_of_a_record_is_refused(world: dict[str, Any]) -> None:
+    request = _late_request(world, minutes=30)
+    pending = CorrectionRequest.objects.count()
+    with pytest.raises(ValidationError) as exc:
+        services.request_correction(
+            actor=world["provider_user"], record=request.record, reason="Jeszcze raz.", minutes=45
+        )
+    assert "already waiting for the coordinator's decision" in " ".join(_errors(exc)["__all__"])
+    assert CorrectionRequest.objects.count() == pending
+    services.decide_correction(actor=world["coordinator"], request=request, accept=False, note="Niezgodne z kartą.")
+    again = services.request_correction(
+        actor=world["provider_user"], record=request.record, reason="Poprawiona karta.", minutes=45
+    )
+    assert again.status == CorrectionStatus.PENDING
 
 
 def test_a_provider_cannot_decide_a_correction(world: dict[str, Any]) -> None:

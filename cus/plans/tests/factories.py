@@ -36,6 +36,30 @@ def qualified_application(municipality: Any, person: Any | None = None, **servic
     return application_services.qualify(actor=None, application=application, units_per_month=Decimal("10"))
 
 
+def another_person(world: dict[str, Any]) -> Any:
+    """A new resident of the world's municipality (a person has one open plan at a time)."""
+    from cus.qualification.tests.factories import person_with_income
+
+    return person_with_income(world["municipality"], incomes=["1500"])
+
+
+def applicant(world: dict[str, Any]) -> tuple[Any, Any]:
+    """The world's person and qualified application while they have no open plan; otherwise a new person qualified
+    for the same programme service (so that plans can still use the world's care service and its fee)."""
+    from cus.plans.models import OPEN_STATUSES
+    from cus.qualification import application_services
+
+    if not ServicePlan.objects.filter(person=world["person"], status__in=OPEN_STATUSES).exists():
+        return world["person"], world["application"]
+    person = another_person(world)
+    application, _code = application_services.file_application(
+        actor=None, person=person, programme_service=world["application"].programme_service
+    )
+    application = application_services.accept_as_complete(actor=None, application=application)
+    application = application_services.qualify(actor=None, application=application, units_per_month=Decimal("10"))
+    return person, application
+
+
 def provider_user(organization: Any, centre: Any, **fields: Any) -> Any:
     user = UserFactory(centre=centre, roles=[Role.PROVIDER_STAFF], **fields)
     ProviderStaff.objects.create(user=user, organization=organization)
@@ -88,16 +112,18 @@ def plan_world(municipality: Any | None = None) -> dict[str, Any]:
 
 
 def make_plan(world: dict[str, Any], *, approved: bool = True, starts_on: datetime.date | None = None) -> ServicePlan:
-    """A plan of the world's person: two items (care by the first provider 3×/week, assistance by the other
-    weekly), one goal, one need; agreed, and (by default) approved by the director."""
+    """A plan of the world's person (of a new qualified person once the world's has an open plan): two items (care
+    by the first provider 3×/week, assistance by the other weekly), one goal, one need; agreed, and (by default)
+    approved by the director."""
     today = timezone.localdate()
     starts_on = starts_on or today - datetime.timedelta(days=60)
     coordinator = world["coordinator"]
+    person, application = applicant(world)
     plan = services.plan_create(
         actor=coordinator,
-        person=world["person"],
+        person=person,
         coordinator=coordinator,
-        applications=[world["application"]],
+        applications=[application],
         applied_on=starts_on - datetime.timedelta(days=10),
         starts_on=starts_on,
         ends_on=starts_on + datetime.timedelta(days=300),
@@ -118,7 +144,7 @@ def make_plan(world: dict[str, Any], *, approved: bool = True, starts_on: dateti
         plan=plan,
         service=world["care_service"],
         location=world["care_place"],
-        application=world["application"],
+        application=application,
         starts_on=starts_on,
         ends_on=starts_on + datetime.timedelta(days=300),
         frequency="weekly",

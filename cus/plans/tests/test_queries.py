@@ -16,7 +16,7 @@ from cus.delivery import services as delivery_services
 from cus.delivery.models import CorrectionRequest, DeliveryRecord
 from cus.plans import queries, rules, services, versions
 from cus.plans.models import PlanStatus, ServicePlan
-from cus.plans.tests.factories import make_plan, plan_world
+from cus.plans.tests.factories import another_person, make_plan, plan_world
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +61,7 @@ def test_filters(world: dict[str, Any]) -> None:
     approved = make_plan(world)
     late_draft = services.plan_create(
         actor=world["other_coordinator"],
-        person=world["person"],
+        person=another_person(world),
         coordinator=world["other_coordinator"],
         applied_on=today - datetime.timedelta(days=31),
         starts_on=today,
@@ -92,7 +92,7 @@ def test_next_deadline_is_the_nearest_of_draw_up_items_goals_and_end(world: dict
     assert not deadline.overdue
     draft = services.plan_create(
         actor=world["coordinator"],
-        person=world["person"],
+        person=another_person(world),
         coordinator=world["coordinator"],
         applied_on=today - datetime.timedelta(days=35),
         starts_on=today,
@@ -109,6 +109,18 @@ def test_next_deadline_is_the_nearest_of_draw_up_items_goals_and_end(world: dict
         plan.pk,
         draft.pk,
     ]
+    # The database orders the same way (lists are paged in SQL), and computes the same deadline.
+    closed = make_plan(world)
+    ServicePlan.objects.filter(pk=closed.pk).update(status=PlanStatus.CLOSED)
+    rows = queries.plans_for(world["coordinator"], status="")
+    for sort in queries.PLAN_SORTS:
+        for key in (sort, f"-{sort}"):
+            in_python = [p.pk for p in queries.sort_plans(rows, key, today)]
+            assert [p.pk for p in queries.order_plans(rows, key)] == in_python, key
+    days = {p.pk: p.deadline_day for p in queries.order_plans(rows, "deadline")}
+    assert days == {p.pk: (p.deadline.day if p.deadline else None) for p in queries.with_deadlines(rows, today)}
+    assert days[draft.pk] == today - datetime.timedelta(days=5)
+    assert days[closed.pk] is None
 
 
 # --- delivery shares -------------------------------------------------------------------------------------------------
@@ -162,6 +174,18 @@ def test_alerts_of_a_plan_in_progress(world: dict[str, Any]) -> None:
     assert len(missed) == 2
     assert all(a.severity == queries.Severity.WARNING for a in missed)
     care = plan.items.get(service=world["care_service"])
+    # Only the planned days of the last 4 weeks count (older gaps show in the delivery share).
+    window = [
+        day
+        for day in rules.visit_dates(
+            care.period, care.frequency, care.weekday_list, until=today - datetime.timedelta(days=3)
+        )
+        if day >= today - datetime.timedelta(days=rules.MISSED_VISITS_WINDOW_DAYS)
+    ]
+    assert window[0] > care.starts_on
+    (care_alert,) = [a for a in missed if a.message.startswith(care.service.name)]
+    assert care_alert.day == window[-1]
+    assert f": {len(window)} " in care_alert.message
     for day in rules.visit_dates(care.period, care.frequency, care.weekday_list, until=today):
         _visit(world, care, day)
     alerts = queries.alerts_for([plan], today)[plan.pk]
@@ -191,7 +215,7 @@ def test_alerts_of_a_draft_and_a_plan_awaiting_approval(world: dict[str, Any]) -
     today = timezone.localdate()
     late = services.plan_create(
         actor=world["coordinator"],
-        person=world["person"],
+        person=another_person(world),
         coordinator=world["coordinator"],
         applied_on=today - datetime.timedelta(days=40),
         starts_on=today,
@@ -199,7 +223,7 @@ def test_alerts_of_a_draft_and_a_plan_awaiting_approval(world: dict[str, Any]) -
     )
     soon = services.plan_create(
         actor=world["coordinator"],
-        person=world["person"],
+        person=another_person(world),
         coordinator=world["coordinator"],
         applied_on=today - datetime.timedelta(days=25),
         starts_on=today,
@@ -247,6 +271,26 @@ def test_alert_queries_do_not_grow_with_plans(world: dict[str, Any]) -> None:
     with CaptureQueriesContext(connection) as many:
         queries.alerts_for(plans)
     assert len(many.captured_queries) == len(few.captured_queries) <= 5
+
+
+def test_coordinator_home_shows_the_first_plans_and_the_most_urgent_alerts_with_totals(
+    world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(queries, "HOME_PLANS", 2)
+    monkeypatch.setattr(queries, "HOME_ALERTS", 3)
+    for _n in range(3):
+        make_plan(world)
+    home = queries.coordinator_home(world["coordinator"])
+    assert home["my_plans_total"] == 3
+    assert len(home["my_plans"]) == 2
+    everything = sorted(
+        (a for alerts in queries.alerts_for(home["my_plans"]).values() for a in alerts), key=lambda a: a.day
+    )
+    assert home["needs_me_total"] >= 6  # missed visits on two items of each plan
+    assert len(home["needs_me"]) == 3
+    deadlines = [plan.deadline.day for plan in home["my_plans"]]
+    assert deadlines == sorted(deadlines)
+    assert everything
 
 
 def test_coordinator_home_and_plan_detail_query_counts(world: dict[str, Any]) -> None:

@@ -296,6 +296,17 @@ def test_missed_visits_after_the_grace_days() -> None:
     ]
 
 
+def test_missed_visits_only_from_the_window_start() -> None:
+    period = Period(D(2026, 3, 2), D(2026, 6, 30))  # Mondays, nothing recorded
+    today = D(2026, 4, 16)
+    assert rules.missed_visit_days(period, "weekly", [1], [], today=today)[0] == D(2026, 3, 2)
+    assert rules.missed_visit_days(period, "weekly", [1], [], today=today, since=D(2026, 3, 30)) == [
+        D(2026, 3, 30),
+        D(2026, 4, 6),
+        D(2026, 4, 13),
+    ]
+
+
 def test_no_missed_visits_before_the_start() -> None:
     period = Period(D(2026, 3, 2), D(2026, 6, 30))
     assert rules.missed_visit_days(period, "weekly", [1, 2, 3], [], today=D(2026, 3, 3)) == []

@@ -4,6 +4,7 @@ audit trail written on success (art. 38–46, 49)."""
 from __future__ import annotations
 
 import datetime
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -11,6 +12,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from cus.accounts.roles import Role
@@ -39,7 +41,7 @@ from cus.plans.models import (
     SupportingActivity,
     VersionStatus,
 )
-from cus.plans.tests.factories import make_plan, plan_world, qualified_application
+from cus.plans.tests.factories import applicant, make_plan, plan_world, qualified_application
 
 pytestmark = pytest.mark.django_db
 
@@ -87,11 +89,12 @@ def audited(instance: Any, action: str = AuditAction.UPDATE, message: str | None
 
 
 def new_plan(world: dict[str, Any], **changes: Any) -> ServicePlan:
+    person, application = (changes["person"], None) if "person" in changes else applicant(world)
     fields: dict[str, Any] = {
         "actor": world["coordinator"],
-        "person": world["person"],
+        "person": person,
         "coordinator": world["coordinator"],
-        "applications": [world["application"]],
+        "applications": [application],
         "applied_on": today() - 5 * DAY,
         "starts_on": today(),
         "ends_on": today() + 200 * DAY,
@@ -105,7 +108,7 @@ def care_item(world: dict[str, Any], plan: ServicePlan, **changes: Any) -> PlanI
     fields: dict[str, Any] = {
         "service": world["care_service"],
         "location": world["care_place"],
-        "application": world["application"],
+        "application": plan.applications.first() or world["application"],
         "starts_on": plan.starts_on,
         "ends_on": plan.ends_on,
         "frequency": "weekly",
@@ -169,6 +172,20 @@ def test_plan_create_numbers_links_and_audits(world: dict[str, Any]) -> None:
     assert entry.person_id == str(world["person"].pk)
     second = new_plan(world)
     assert second.number == plan.number + 1
+
+
+def test_a_second_open_plan_of_the_same_person_is_refused(world: dict[str, Any]) -> None:
+    plan = new_plan(world)
+    with refused(None, f"already has an open plan {plan.reference} (draft): update that plan instead"):
+        new_plan(world, person=world["person"], applications=[world["application"]])
+    services.cancel(actor=world["coordinator"], plan=plan, reason="Osoba zrezygnowała przed zatwierdzeniem.")
+    again = new_plan(world, person=world["person"], applications=[world["application"]])
+    assert again.person == world["person"]
+    # The database keeps the rule even for writes that bypass the service.
+    duplicate = ServicePlan.objects.get(pk=again.pk)
+    duplicate.id, duplicate.number, duplicate.reference = uuid.uuid4(), again.number + 100, "CUS.4012.X.2026"
+    with pytest.raises(IntegrityError), transaction.atomic():
+        duplicate.save(force_insert=True)
 
 
 def test_applied_on_comes_from_the_earliest_application(world: dict[str, Any]) -> None:
@@ -996,6 +1013,10 @@ def test_delegation_grant_only_by_the_director_to_an_organiser(world: dict[str, 
     with refused("valid_to", "The authorisation cannot end before it starts."):
         services.delegation_grant(
             actor=world["director"], delegate=world["plain_organiser"], valid_to=today() - DAY, **fields
+        )
+    with refused("valid_from", "An authorisation cannot take effect before the day it was granted in writing."):
+        services.delegation_grant(
+            actor=world["director"], delegate=world["plain_organiser"], **{**fields, "valid_from": today() - DAY}
         )
     delegation = services.delegation_grant(actor=world["director"], delegate=world["plain_organiser"], **fields)
     assert (delegation.document_reference, delegation.granted_by) == ("UP/9/2026", world["director"])

@@ -4,6 +4,7 @@ version comparison; errors shown beside fields with nothing saved; permissions a
 from __future__ import annotations
 
 import datetime
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -30,7 +31,7 @@ from cus.plans.models import (
     SupportingActivity,
     VersionStatus,
 )
-from cus.plans.tests.factories import make_plan, plan_world
+from cus.plans.tests.factories import another_person, make_plan, plan_world
 from cus.residents.models import AccessPurpose
 
 pytestmark = pytest.mark.django_db
@@ -87,11 +88,31 @@ def test_home_lists_my_plans_with_the_next_deadline_and_what_needs_me(
     assert mine[0].deadline is not None
 
 
+def test_home_links_to_all_my_plans_when_it_shows_only_the_first(
+    client: Client, world: dict[str, Any], plan: ServicePlan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cus.plans import queries
+
+    second = make_plan(world)
+    monkeypatch.setattr(queries, "HOME_PLANS", 1)
+    monkeypatch.setattr(queries, "HOME_ALERTS", 1)
+    login(client, world["coordinator"])
+    response = client.get("/plans/")
+    assert len(response.context["my_plans"]) == 1
+    page = text(response)
+    assert "The first 1 of your 2 open plans are shown" in page
+    assert "The 1 most urgent of " in page
+    link = re.search(r'id="my-plans-more"><a href="([^"]+)"', response.content.decode()).group(1)
+    listed = client.get(link.replace("&amp;", "&"))
+    assert listed.status_code == 200
+    assert {p.pk for p in listed.context["page"].object_list} == {plan.pk, second.pk}
+
+
 def test_home_puts_the_overdue_plan_first_with_a_text_badge(client: Client, world: dict[str, Any]) -> None:
     today = timezone.localdate()
     late = services.plan_create(
         actor=world["coordinator"],
-        person=world["person"],
+        person=another_person(world),
         coordinator=world["coordinator"],
         applied_on=today - datetime.timedelta(days=40),
         starts_on=today,
@@ -99,7 +120,7 @@ def test_home_puts_the_overdue_plan_first_with_a_text_badge(client: Client, worl
     )
     on_time = services.plan_create(
         actor=world["coordinator"],
-        person=world["person"],
+        person=another_person(world),
         coordinator=world["coordinator"],
         applied_on=today - datetime.timedelta(days=1),
         starts_on=today,
@@ -135,7 +156,7 @@ def test_list_filters_and_sorts(client: Client, world: dict[str, Any], plan: Ser
     today = timezone.localdate()
     other = services.plan_create(
         actor=world["other_coordinator"],
-        person=world["person"],
+        person=another_person(world),
         coordinator=world["other_coordinator"],
         applied_on=today - datetime.timedelta(days=5),
         starts_on=today,
@@ -236,6 +257,39 @@ def test_open_page_without_a_person_explains_where_to_start(client: Client, worl
     assert "Open an IPUS" in text(response)
 
 
+def test_a_second_open_plan_is_refused_and_the_application_links_to_the_open_one(
+    client: Client, world: dict[str, Any]
+) -> None:
+    plan = make_plan(world)
+    login(client, world["coordinator"])
+    page = text(client.get(f"/qualification/applications/{world['application'].pk}/"))
+    assert f"The person's IPUS {plan.reference} (approved, in progress)" in page
+    assert "Open an IPUS" not in page
+    today = timezone.localdate()
+    response = client.post(
+        f"/plans/new/?person={world['person'].pk}",
+        {
+            "coordinator": world["coordinator"].pk,
+            "applied_on": today.isoformat(),
+            "starts_on": today.isoformat(),
+            "ends_on": (today + datetime.timedelta(days=100)).isoformat(),
+        },
+    )
+    assert response.status_code == 400
+    assert f"already has an open plan {plan.reference}" in text(response)
+    assert ServicePlan.objects.filter(person=world["person"]).count() == 1
+
+
+def test_the_person_page_lists_applications_and_plans(client: Client, world: dict[str, Any]) -> None:
+    plan = make_plan(world)
+    login(client, world["coordinator"])
+    page = text(client.get(f"/residents/persons/{world['person'].pk}/?purpose=ipus"))
+    assert "Applications and individual plans" in page
+    assert world["application"].reference in page
+    assert plan.reference in page
+    assert "Koordynatorka Pierwsza" in page
+
+
 # --- the plan page ---------------------------------------------------------------------------------------------------
 
 
@@ -291,7 +345,7 @@ def test_draft_page_lists_what_is_missing_before_submission(client: Client, worl
     today = timezone.localdate()
     plan = services.plan_create(
         actor=world["coordinator"],
-        person=world["person"],
+        person=another_person(world),
         coordinator=world["coordinator"],
         applied_on=today,
         starts_on=today,
