@@ -55,10 +55,12 @@ def in_process(env: dict[str, str], code: str) -> dict:
         [str(VENV / "python"), "-c", "import django, json;django.setup()\n" + code],
         cwd=ROOT,
         env=env,
-        check=True,
+        check=False,
         capture_output=True,
         text=True,
     )
+    if out.returncode:
+        raise RuntimeError(f"the snippet failed (exit {out.returncode}):\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

@@ -1,15 +1,17 @@
 -- wrk script: POST a new delivery record per request (a different worker name each time, so no two records of one
 -- worker overlap), then report like bench/catalog/report.lua. WRK_POST_PATH is the API path, WRK_POST_DATE the
--- visit date and WRK_TOKEN the provider's API token.
+-- visit date, WRK_TOKEN the provider's API token and WRK_RUN a mark of this run (the names differ from the records of
+-- earlier runs on a kept database).
 local path = os.getenv("WRK_POST_PATH")
 local date = os.getenv("WRK_POST_DATE")
 local token = os.getenv("WRK_TOKEN")
+local run = os.getenv("WRK_RUN") or ""
 local counter = 0
 local thread_id = 0
 
 setup = function(thread)
   thread_id = thread_id + 1
-  thread:set("prefix", "Pracownik " .. thread_id)
+  thread:set("prefix", "Pracownik " .. run .. "-" .. thread_id)
 end
 
 request = function()

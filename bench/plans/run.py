@@ -116,6 +116,7 @@ insert_sql = "INSERT INTO %%s (%%s) VALUES (%%s)" %% (
     ", ".join(["%%s"] * len(columns)))
 record_times = []
 yesterday = timezone.localdate() - datetime.timedelta(days=1)
+provider_key = DeliveryRecord._meta.get_field("provider").get_db_prep_value(raw_item.provider_id, connection)
 with connection.cursor() as c:
     for n in range(200):
         row = DeliveryRecord(item=raw_item, provider_id=raw_item.provider_id, date=yesterday,
@@ -124,12 +125,12 @@ with connection.cursor() as c:
         t = time.perf_counter()
         with transaction.atomic():
             c.execute("SELECT id, start_time, minutes FROM delivery_deliveryrecord WHERE provider_id = %%s AND "
-                      "worker_key = %%s AND date = %%s", [raw_item.provider_id, row.worker_key, yesterday])
+                      "worker_key = %%s AND date = %%s", [provider_key, row.worker_key, yesterday])
             c.fetchall()
             c.execute(insert_sql, [f.get_db_prep_save(getattr(row, f.attname), connection) for f in columns])
         record_times.append((time.perf_counter() - t) * 1000)
     c.execute("DELETE FROM delivery_deliveryrecord WHERE worker_key LIKE 'raw %%%%' AND provider_id = %%s",
-              [raw_item.provider_id])
+              [provider_key])
 record_times.sort()
 
 print(json.dumps({
@@ -222,6 +223,7 @@ def measure(name: str, env: dict[str, str], token: str, args: argparse.Namespace
                 "WRK_POST_PATH": f"/api/v1/delivery/items/{info['item']}/records",
                 "WRK_POST_DATE": yesterday,
                 "WRK_TOKEN": token,
+                "WRK_RUN": str(int(time.time())),
             },
         )
         rows.append(
@@ -282,6 +284,7 @@ def main() -> None:
                 if not args.generate_only:
                     rows += measure(db, env, token, args)
         print(f"[{db}] done in {time.perf_counter() - started:.0f} s", flush=True)
+        print("\n".join(rows[4:]), flush=True)  # each database's rows as soon as measured
     print("\n".join(rows))
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Case, Count, DateField, F, Func, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, When
+from django.db.models import Case, DateField, F, Func, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, When
 from django.db.models.functions import Coalesce, Least, Lower
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -468,7 +468,12 @@ def alerts_for(plans: Sequence[ServicePlan], today: datetime.date | None = None)
     ids = [plan.pk for plan in live]
     delivering = [plan.pk for plan in live if plan.status in DELIVERING_STATUSES]
     items: dict[Any, list[PlanItem]] = defaultdict(list)
-    for item in PlanItem.objects.filter(plan_id__in=delivering).select_related("service"):
+    # Only what the alerts read: a coordinator's home asks this for hundreds of plans.
+    for item in (
+        PlanItem.objects.filter(plan_id__in=delivering)
+        .select_related("service")
+        .only("plan_id", "service__name", "status", "starts_on", "ends_on", "ended_on", "frequency", "weekdays")
+    ):
         items[item.plan_id].append(item)
     goals: dict[Any, list[Goal]] = defaultdict(list)
     for goal in Goal.objects.filter(plan_id__in=delivering, status=GoalStatus.OPEN, target_date__lt=today):
@@ -489,13 +494,18 @@ def alerts_for(plans: Sequence[ServicePlan], today: datetime.date | None = None)
             plan_id__in=[p.pk for p in live if p.status in AWAITING_APPROVAL], status=VersionStatus.SUBMITTED
         ).order_by("number")
     }
-    corrections = {
-        row["record__item__plan_id"]: (row["count"], row["oldest"])
-        for row in CorrectionRequest.objects.filter(record__item__plan_id__in=ids, status=CorrectionStatus.PENDING)
-        .values("record__item__plan_id")
-        .annotate(count=Count("pk"), oldest=Min("requested_at"))
+    # Pending correction requests are few (one per record at most, decided within days): read them all from the
+    # pending ones rather than join the plans' records to find them.
+    corrections: dict[Any, tuple[int, datetime.datetime]] = {}
+    wanted = set(ids)
+    for plan_id, requested_at in (
+        CorrectionRequest.objects.filter(status=CorrectionStatus.PENDING)
+        .values_list("record__item__plan_id", "requested_at")
         .order_by()
-    }
+    ):
+        if plan_id in wanted:
+            count, oldest = corrections.get(plan_id, (0, requested_at))
+            corrections[plan_id] = (count + 1, min(oldest, requested_at))
     for plan in live:
         alerts = _plan_alerts(
             plan,

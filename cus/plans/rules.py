@@ -120,21 +120,28 @@ class Frequency(StrEnum):
 
 
 def visit_dates(
-    period: Period, frequency: Frequency | str, weekdays: Sequence[int], *, until: datetime.date | None = None
+    period: Period,
+    frequency: Frequency | str,
+    weekdays: Sequence[int],
+    *,
+    until: datetime.date | None = None,
+    since: datetime.date | None = None,
 ) -> Iterator[datetime.date]:
-    """The planned visit days of an item (weekdays 1 = Monday … 7 = Sunday), up to ``until`` if given."""
+    """The planned visit days of an item (weekdays 1 = Monday … 7 = Sunday), up to ``until`` and from ``since`` if
+    given (the weeks still counted from the item's start)."""
     frequency = Frequency(frequency)
     last = min(period.ends_on, until) if until else period.ends_on
     if frequency is Frequency.MONTHLY:
         months = 0
         while (day := add_months(period.starts_on, months)) <= last:
-            yield day
+            if since is None or day >= since:
+                yield day
             months += 1
         return
     chosen = set(weekdays)
     if not chosen:
         return
-    day = period.starts_on
+    day = max(period.starts_on, since) if since else period.starts_on
     one_day = datetime.timedelta(days=1)
     while day <= last:
         week = (day - period.starts_on).days // 7
@@ -183,8 +190,7 @@ def missed_visit_days(
     until = today - datetime.timedelta(days=grace_days + 1)
     if until < period.starts_on:
         return []
-    days = visit_dates(period, frequency, weekdays, until=until)
-    return [day for day in days if day not in recorded and (since is None or day >= since)]
+    return [day for day in visit_dates(period, frequency, weekdays, until=until, since=since) if day not in recorded]
 
 
 def times_overlap(

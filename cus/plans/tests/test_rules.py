@@ -307,6 +307,14 @@ def test_missed_visits_only_from_the_window_start() -> None:
     ]
 
 
+@given(periods, weekday_sets, days, st.sampled_from(list(Frequency)))
+def test_visit_dates_since_a_day_are_the_later_ones_of_all(
+    period: Period, weekdays: list[int], since: datetime.date, frequency: Frequency
+) -> None:
+    everything = list(rules.visit_dates(period, frequency, weekdays))
+    assert list(rules.visit_dates(period, frequency, weekdays, since=since)) == [d for d in everything if d >= since]
+
+
 def test_no_missed_visits_before_the_start() -> None:
     period = Period(D(2026, 3, 2), D(2026, 6, 30))
     assert rules.missed_visit_days(period, "weekly", [1, 2, 3], [], today=D(2026, 3, 3)) == []
