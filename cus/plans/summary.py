@@ -15,12 +15,14 @@ as in progress. Services, goals and hours count only plans that were approved (i
 from __future__ import annotations
 
 import datetime
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import Case, CharField, Count, F, Q, Sum, Value, When
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from cus.accounts.permissions import municipality_ids_for
@@ -304,18 +306,27 @@ def _plan_figures(sections: dict[int, Section], plans: Any, period: rules.Period
 
 def _service_figures(sections: dict[int, Section], approved: Any, period: rules.Period) -> None:
     """Per catalog service and provider: items overlapping the period, their planned hours in it (from the item rows,
-    in closed form) and the hours delivered in it (one GROUP BY over the delivery records)."""
+    in closed form) and the hours delivered in it (one GROUP BY item over the delivery records of the approved plans'
+    items, through the index by item and date; the items then tell each one's row)."""
     from cus.delivery.models import DeliveryRecord, RecordStatus
 
     rows: dict[tuple[int, Any, Any], ServiceRow] = {}
+    # The ids of the (hundreds of thousands of) items, services and providers are read as text: they are only keys
+    # here, and text skips building a UUID object per value.
     items = (
         PlanItem.objects.filter(plan__in=approved)
         .filter(starts_on__lte=period.ends_on)
         .filter(Q(ended_on__isnull=True, ends_on__gte=period.starts_on) | Q(ended_on__gte=period.starts_on))
+        .annotate(
+            item_key=Cast("pk", CharField()),
+            service_key=Cast("service_id", CharField()),
+            provider_key=Cast("provider_id", CharField()),
+        )
         .values_list(
+            "item_key",
             "plan__municipality_id",
-            "service_id",
-            "provider_id",
+            "service_key",
+            "provider_key",
             "service__name",
             "provider__name",
             "starts_on",
@@ -326,28 +337,34 @@ def _service_figures(sections: dict[int, Section], approved: Any, period: rules.
             "hours_per_visit",
         )
     )
-    for mid, service_id, provider_id, service_name, provider_name, start, end, ended, frequency, days, per in items:
+    key_of: dict[Any, tuple[int, Any, Any]] = {}
+    for pk, mid, service_id, provider_id, service_name, provider_name, start, end, ended, frequency, days, per in items:
         row = rows.get((mid, service_id, provider_id))
         if row is None:
-            row = rows[(mid, service_id, provider_id)] = ServiceRow(service_id, service_name, provider_name)
+            row = rows[(mid, service_id, provider_id)] = ServiceRow(uuid.UUID(service_id), service_name, provider_name)
+        key_of[pk] = (mid, service_id, provider_id)
         row.items += 1
         visits = visits_within(start, ended or end, frequency, [int(d) for d in days or []], period)
         row.planned_hours += Decimal(per) * visits
     delivered = (
         DeliveryRecord.objects.filter(
-            item__plan__in=approved,
+            item_id__in=PlanItem.objects.filter(plan__in=approved).values("pk"),
             status=RecordStatus.DELIVERED,
             date__gte=period.starts_on,
             date__lte=period.ends_on,
         )
-        .values("item__plan__municipality_id", "item__service_id", "item__provider_id")
-        .annotate(minutes=Sum("minutes"))
+        .values_list("item_id")
+        .annotate(minutes=Sum("minutes"), item_key=Cast("item_id", CharField()))
+        .values_list("item_key", "minutes")
+        .order_by()
     )
-    for data in delivered:
+    minutes_of: dict[tuple[int, Any, Any], int] = defaultdict(int)
+    for item_id, minutes in delivered:
         # A record falls within its item's dates, so its item overlaps the period and has a row.
-        row = rows.get((data["item__plan__municipality_id"], data["item__service_id"], data["item__provider_id"]))
-        if row is not None:
-            row.delivered_hours = _hours(data["minutes"])
+        if item_id in key_of:
+            minutes_of[key_of[item_id]] += minutes or 0
+    for key, minutes in minutes_of.items():
+        rows[key].delivered_hours = _hours(minutes)
     for (mid, _service, _provider), row in sorted(rows.items(), key=lambda kv: (kv[1].service, kv[1].provider)):
         row.planned_hours = row.planned_hours.quantize(HOURS)
         section = sections[mid]
