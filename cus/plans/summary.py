@@ -15,6 +15,7 @@ as in progress. Services, goals and hours count only plans that were approved (i
 from __future__ import annotations
 
 import datetime
+import json
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -321,6 +322,7 @@ def _service_figures(sections: dict[int, Section], approved: Any, period: rules.
             item_key=Cast("pk", CharField()),
             service_key=Cast("service_id", CharField()),
             provider_key=Cast("provider_id", CharField()),
+            weekdays_text=Cast("weekdays", CharField()),
         )
         .values_list(
             "item_key",
@@ -333,10 +335,12 @@ def _service_figures(sections: dict[int, Section], approved: Any, period: rules.
             "ends_on",
             "ended_on",
             "frequency",
-            "weekdays",
+            "weekdays_text",
             "hours_per_visit",
         )
     )
+    # Items share a few weekday patterns: each text is parsed once.
+    weekday_lists: dict[str | None, list[int]] = {}
     key_of: dict[Any, tuple[int, Any, Any]] = {}
     for pk, mid, service_id, provider_id, service_name, provider_name, start, end, ended, frequency, days, per in items:
         row = rows.get((mid, service_id, provider_id))
@@ -344,7 +348,9 @@ def _service_figures(sections: dict[int, Section], approved: Any, period: rules.
             row = rows[(mid, service_id, provider_id)] = ServiceRow(uuid.UUID(service_id), service_name, provider_name)
         key_of[pk] = (mid, service_id, provider_id)
         row.items += 1
-        visits = visits_within(start, ended or end, frequency, [int(d) for d in days or []], period)
+        if days not in weekday_lists:
+            weekday_lists[days] = [int(d) for d in json.loads(days or "[]") or []]
+        visits = visits_within(start, ended or end, frequency, weekday_lists[days], period)
         row.planned_hours += Decimal(per) * visits
     delivered = (
         DeliveryRecord.objects.filter(
