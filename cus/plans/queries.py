@@ -210,10 +210,7 @@ def with_deadlines(plans: Iterable[ServicePlan], today: datetime.date | None = N
 
 def sort_plans(plans: Iterable[ServicePlan], sort: str, today: datetime.date | None = None) -> list[ServicePlan]:
     """Sorted by a column of ``PLAN_SORTS`` ("-" for descending). Each plan gets ``deadline`` set."""
-    today = _today(today)
-    rows = list(plans)
-    for plan in rows:
-        plan.deadline = next_deadline(plan, today)  # type: ignore[attr-defined]
+    rows = with_deadlines(plans, today)
     key_name = sort.removeprefix("-")
     reverse = sort.startswith("-")
     if key_name == "deadline" or key_name not in PLAN_SORTS:

@@ -134,13 +134,17 @@ def test_the_whole_plan_journey(ui):
 
     goal_date = today + datetime.timedelta(days=120)
 
-    def goal(form: Any) -> None:
-        form.locator("#id_description").fill("Goes shopping on her own once a week.")
-        form.locator("#id_indicator").fill("Shopping trips made alone in a week")
-        form.locator("#id_baseline").fill("0")
-        form.locator("#id_target").fill("1")
-        form.locator("#id_target_date").fill(goal_date.isoformat())
+    def goal_form(description: str, indicator: str, target: str) -> Any:
+        def fill(form: Any) -> None:
+            form.locator("#id_description").fill(description)
+            form.locator("#id_indicator").fill(indicator)
+            form.locator("#id_baseline").fill("0")
+            form.locator("#id_target").fill(target)
+            form.locator("#id_target_date").fill(goal_date.isoformat())
 
+        return fill
+
+    goal = goal_form("Goes shopping on her own once a week.", "Shopping trips made alone in a week", "1")
     add_content(ui, plan, "goals", "add a goal", goal)
     expect(page.locator("section[aria-labelledby=h-goals]")).to_contain_text("Shopping trips made alone in a week")
     ui.check("plan with a goal")
@@ -294,13 +298,7 @@ def test_the_whole_plan_journey(ui):
     plan.refresh_from_db()
     assert (plan.status, plan.version) == (PlanStatus.UPDATING, 2)
 
-    def second_goal(form: Any) -> None:
-        form.locator("#id_description").fill("Takes part in the senior club's meetings.")
-        form.locator("#id_indicator").fill("Club meetings attended in a month")
-        form.locator("#id_baseline").fill("0")
-        form.locator("#id_target").fill("2")
-        form.locator("#id_target_date").fill(goal_date.isoformat())
-
+    second_goal = goal_form("Takes part in the senior club's meetings.", "Club meetings attended in a month", "2")
     add_content(ui, plan, "goals", "add a goal to the update", second_goal)
     ui.check("update with a new goal")
     assert plan.goals.count() == 2
