@@ -116,6 +116,11 @@ class Ui:
         with self.page.expect_navigation():
             self.page.locator(f"{form} button[type=submit]").first.click()
 
+    def follow(self, link: Any) -> None:
+        """Click a link and wait for the page it leads to, so checks never run on the page being left."""
+        with self.page.expect_navigation():
+            link.click()
+
     def switch_language(self, code: str) -> None:
         """The language form in the header: a <select> and a submit button."""
         self.page.locator("#language-select").select_option(code)
@@ -130,6 +135,7 @@ class Ui:
 
     def check(self, label: str, *, shot: str | None = None, narrow_shot: bool = False) -> None:
         """axe-core (serious and critical violations fail), no sideways scrolling at 320 px, optional screenshots."""
+        self.page.wait_for_load_state()
         lang = self.page.evaluate("document.documentElement.lang")
         key = f"{label} [{lang}]"
         violations = _axe.run(self.page).response["violations"]

@@ -54,7 +54,7 @@ def test_worker_qualifies_waits_and_refuses(ui, make_user, municipality):
     expect(page).to_have_url(ui.url("/qualification/applications/"))
     ui.check("application queue (empty)")
 
-    page.locator("main a[href='/qualification/applications/new/']").click()
+    ui.follow(page.locator("main a[href='/qualification/applications/new/']"))
     ui.check("paper application form", shot="applications-paper-form", narrow_shot=True)
     settle(page)
     ui.submit("main form.cus-form")

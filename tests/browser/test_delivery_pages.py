@@ -87,7 +87,7 @@ def test_provider_records_a_visit_and_the_coordinator_decides_a_correction(ui):
     ui.sign_in(world["coordinator"].email)
     page.goto("/delivery/corrections/")
     ui.check("correction requests", shot="delivery-corrections", narrow_shot=True)
-    page.locator("main table a").first.click()
+    ui.follow(page.locator("main table a").first)
     ui.check("correction request", shot="delivery-correction")
     page.locator("#id_decision_0").check()
     settle(page)
