@@ -48,8 +48,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from cus.accounts.models import User
 from cus.delivery.models import DeliveryRecord
-from cus.plans import rules, summary
-from cus.plans.models import DELIVERING_STATUSES, PlanItem, ServicePlan
+from cus.plans import alerts as plan_alerts, rules, summary
+from cus.plans.models import DELIVERING_STATUSES, OPEN_STATUSES, PlanAlert, PlanItem, ServicePlan
 
 coordinator = User.objects.get(email="%(coordinator)s")
 director = User.objects.get(email="director@plans.bench.example")
@@ -74,8 +74,11 @@ def page(path):
     return response.status_code, len(ctx)
 
 mine = ServicePlan.objects.filter(coordinator=coordinator)
-home_main = [mine.filter(status__in=["draft", "submitted", "active", "updating", "update_submitted"])
-             .order_by("ends_on").values("id", "reference", "ends_on", "status").query.sql_with_params()]
+# The home's main query: the 30 most urgent stored alerts of the coordinator's open plans.
+home_main = [PlanAlert.objects.filter(plan__coordinator=coordinator, plan__status__in=list(OPEN_STATUSES))
+             .exclude(kind="awaiting_approval").order_by("rank", "day", "pk")
+             .values("plan_id", "kind", "day", "severity", "params", "item_id", "goal_id")[:30]
+             .query.sql_with_params()]
 plans = list(mine.filter(status="active").values_list("pk", flat=True))
 rnd = random.Random(5)
 chosen = rnd.sample(plans, min(200, len(plans)))
@@ -87,6 +90,16 @@ from django.db.models import Sum
 plan_main.append(DeliveryRecord.objects.filter(item__plan_id=sample, status="delivered").values("item_id")
                  .annotate(m=Sum("minutes")).query.sql_with_params())
 home_status, home_queries = page("/plans/")
+# The home's first view after a change to one of the coordinator's plans (a visit recorded, a goal noted): that
+# plan's alerts are recomputed first. Django's test client in this process, 30 different plans.
+open_ids = list(mine.filter(status__in=list(OPEN_STATUSES)).values_list("pk", flat=True))
+changed_times = []
+for pk in random.Random(7).sample(open_ids, min(30, len(open_ids))):
+    plan_alerts.invalidate([pk])
+    t = time.perf_counter()
+    assert client.get("/plans/").status_code == 200
+    changed_times.append((time.perf_counter() - t) * 1000)
+changed_times.sort()
 plan_status, plan_queries = page(f"/plans/{sample}/?purpose=ipus")
 
 period = rules.half_year(timezone.localdate() - datetime.timedelta(days=183))
@@ -137,6 +150,8 @@ print(json.dumps({
     "record_raw": {"p50": statistics.median(record_times), "p95": record_times[int(len(record_times) * 0.95) - 1]},
     "session": f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}",
     "home": {"status": home_status, "queries": home_queries, "main": timed(home_main, 40), "plans": mine.count()},
+    "home_changed": {"p50": statistics.median(changed_times),
+                     "p95": changed_times[max(0, int(len(changed_times) * 0.95) - 1)], "n": len(changed_times)},
     "plan": {"status": plan_status, "queries": plan_queries, "main": timed(plan_main, 40),
              "paths": [f"/plans/{pk}/?purpose=ipus" for pk in chosen]},
     "summary": {"seconds": summary_seconds, "raw_seconds": summary_raw, "raw_rows": rows,
@@ -187,6 +202,10 @@ def prepare_sqlite(args: argparse.Namespace) -> tuple[dict[str, str], str]:
 
 def measure(name: str, env: dict[str, str], token: str, args: argparse.Namespace) -> list[str]:
     manage(env, "collectstatic", "--noinput", "-v", "0")
+    # The nightly run that computes every open plan's alerts for the day (``refresh_plan_alerts --all``).
+    started = time.perf_counter()
+    manage(env, "refresh_plan_alerts", "--all")
+    nightly = time.perf_counter() - started
     info = in_process(env, MEASURE % {"coordinator": COORDINATOR})
     rows = []
     with gunicorn(env) as base:
@@ -213,6 +232,11 @@ def measure(name: str, env: dict[str, str], token: str, args: argparse.Namespace
                 f"{result['errors']} errors, {data['queries']} SQL statements | main query "
                 f"{data['main']['p50']:.2f} / {data['main']['p95']:.2f} |"
             )
+        changed = info["home_changed"]
+        rows.append(
+            f"| {name} | coordinator's home, first view after one of the coordinator's plans changed "
+            f"({changed['n']} plans, in process) | {changed['p50']:.1f} / **{changed['p95']:.1f}** | | |"
+        )
         yesterday = (datetime.date.today() - datetime.timedelta(days=1)).isoformat()
         result = wrk(
             f"{base}/api/v1/delivery/items/{info['item']}/records",
@@ -232,6 +256,10 @@ def measure(name: str, env: dict[str, str], token: str, args: argparse.Namespace
             f"errors (non-2xx counted) | raw overlap SELECT + INSERT, committed: {info['record_raw']['p50']:.2f} / "
             f"{info['record_raw']['p95']:.2f} |"
         )
+    rows.append(
+        f"| {name} | nightly `refresh_plan_alerts --all`: the alerts of every open plan of the city "
+        f"| **{nightly:.1f} s** | | |"
+    )
     s = info["summary"]
     rows.append(
         f"| {name} | half-year summary {s['period']}, all {info['plan_count']:,} plans, {info['items']:,} items, "

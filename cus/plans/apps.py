@@ -6,3 +6,8 @@ class PlansConfig(AppConfig):
     name = "cus.plans"
     label = "plans"
     verbose_name = _("Individual social-services plans")
+
+    def ready(self) -> None:
+        from cus.plans import alerts
+
+        alerts.connect()

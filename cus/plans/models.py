@@ -591,3 +591,44 @@ class CoordinatorMeeting(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.held_on:%d.%m.%Y}"
+
+
+class PlanAlert(models.Model):
+    """A stored alert of an open plan, so that a coordinator's home reads the most urgent ones as rows.
+
+    Derived data: ``cus.plans.alerts`` rewrites a plan's rows from ``queries.alerts_for`` whenever the plan has no
+    fresh ``PlanAlertState`` — a change to the plan, its items, goals, versions, delivery records or correction
+    requests deletes the state, and the day's first reader (or the nightly ``refresh_plan_alerts``) recomputes it.
+    The message is written when shown; only its parameters are stored.
+    """
+
+    plan = models.ForeignKey(ServicePlan, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=30)
+    day = models.DateField()
+    severity = models.CharField(max_length=10)
+    rank = models.PositiveSmallIntegerField(help_text="0 = most urgent; orders the alerts of many plans in SQL.")
+    params = models.JSONField(default=dict, blank=True)
+    item = models.ForeignKey(PlanItem, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+
+    class Meta:
+        indexes = [models.Index(fields=["rank", "day"], name="plans_alert_urgency_idx")]
+        verbose_name = _("plan alert")
+        verbose_name_plural = _("plan alerts")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.day:%d.%m.%Y}"
+
+
+class PlanAlertState(models.Model):
+    """The day a plan's stored alerts were computed for; no row means they must be computed again."""
+
+    plan = models.OneToOneField(ServicePlan, on_delete=models.CASCADE, primary_key=True, related_name="alert_state")
+    computed_on = models.DateField()
+
+    class Meta:
+        verbose_name = _("state of a plan's alerts")
+        verbose_name_plural = _("states of plans' alerts")
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} {self.computed_on:%d.%m.%Y}"

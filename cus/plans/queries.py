@@ -299,11 +299,17 @@ SEVERITY_LABELS = {
 
 @dataclass(frozen=True)
 class Alert:
+    """Something a coordinator acts on: its kind, the day it is about, how urgent it is, and what the message needs
+    besides the day (``params``: JSON values, so that an alert can be stored in ``PlanAlert``), the item or goal it
+    concerns. The message is written when shown, in the reader's language."""
+
     plan: ServicePlan = field(repr=False)
     kind: str
     day: datetime.date
-    message: str
     severity: str
+    params: dict[str, Any] = field(default_factory=dict)
+    item: PlanItem | None = field(default=None, repr=False)
+    goal: Goal | None = field(default=None, repr=False)
 
     @property
     def severity_label(self) -> str | Promise:
@@ -313,9 +319,56 @@ class Alert:
     def overdue(self) -> bool:
         return self.severity == Severity.DANGER
 
+    @property
+    def message(self) -> str:
+        return alert_message(self)
+
 
 def _d(day: datetime.date) -> str:
     return day.strftime("%d.%m.%Y")
+
+
+def alert_message(alert: Alert) -> str:
+    """The alert's text in the active language."""
+    kind, params = alert.kind, alert.params
+    values: dict[str, Any] = {"date": _d(alert.day)}
+    if alert.item is not None:
+        values["service"] = alert.item.service.name
+    if kind == "plan_ended":
+        text = _("The plan ended on %(date)s: hold the closing interview and close it (art. 45).")
+    elif kind == "plan_ending" and params.get("limit"):
+        text = _("The plan reaches its one-year limit on %(date)s: prepare the closing or a new plan.")
+    elif kind == "plan_ending":
+        text = _("The plan ends on %(date)s: prepare the closing interview or an update.")
+    elif kind == "goal_overdue":
+        text = _("The goal ‘%(goal)s’ was due on %(date)s: note its progress or outcome.")
+        values["goal"] = str(alert.goal)[:60]
+    elif kind == "item_ending":
+        text = _("%(service)s ends on %(date)s.")
+    elif kind == "missed_visits":
+        text = ngettext(
+            "%(service)s: %(count)d planned visit of the last 4 weeks has no record (the last on %(date)s).",
+            "%(service)s: %(count)d planned visits of the last 4 weeks have no record (the last on %(date)s).",
+            params["count"],
+        )
+        values["count"] = params["count"]
+    elif kind == "draw_up_overdue":
+        text = _("The plan was due within 30 days of the application, by %(date)s, and is not yet drawn up.")
+    elif kind == "draw_up_due":
+        text = _("Draw up the plan and send it for approval by %(date)s (30 days from the application).")
+    elif kind == "awaiting_approval":
+        text = _("Version %(version)s awaits approval since %(date)s.")
+        values["version"] = params["version"]
+    elif kind == "corrections":
+        text = ngettext(
+            "%(count)d late correction of a delivery record awaits your decision.",
+            "%(count)d late corrections of delivery records await your decision.",
+            params["count"],
+        )
+        values["count"] = params["count"]
+    else:
+        raise ValueError(f"unknown alert kind {kind!r}")
+    return text % values
 
 
 def _delivery_alerts(
@@ -328,43 +381,19 @@ def _delivery_alerts(
 ) -> list[Alert]:
     """Alerts of a plan in progress: its end, goals past their date, items ending soon, visits without a record."""
     alerts: list[Alert] = []
-
-    def add(kind: str, day: datetime.date, message: str, severity: str) -> None:
-        alerts.append(Alert(plan, kind, day, message, severity))
-
     if plan.ends_on < today:
-        add(
-            "plan_ended",
-            plan.ends_on,
-            _("The plan ended on %(date)s: hold the closing interview and close it (art. 45).")
-            % {"date": _d(plan.ends_on)},
-            Severity.DANGER,
-        )
+        alerts.append(Alert(plan, "plan_ended", plan.ends_on, Severity.DANGER))
     elif (plan.ends_on - today).days <= rules.ONE_YEAR_SOON_DAYS:
-        if plan.ends_on >= rules.latest_end(plan.starts_on):
-            message = _("The plan reaches its one-year limit on %(date)s: prepare the closing or a new plan.")
-        else:
-            message = _("The plan ends on %(date)s: prepare the closing interview or an update.")
-        add("plan_ending", plan.ends_on, message % {"date": _d(plan.ends_on)}, Severity.WARNING)
+        limit = plan.ends_on >= rules.latest_end(plan.starts_on)
+        alerts.append(Alert(plan, "plan_ending", plan.ends_on, Severity.WARNING, {"limit": limit}))
     for goal in goals:
         if goal.status == GoalStatus.OPEN and goal.target_date < today:
-            add(
-                "goal_overdue",
-                goal.target_date,
-                _("The goal ‘%(goal)s’ was due on %(date)s: note its progress or outcome.")
-                % {"goal": str(goal)[:60], "date": _d(goal.target_date)},
-                Severity.WARNING,
-            )
+            alerts.append(Alert(plan, "goal_overdue", goal.target_date, Severity.WARNING, goal=goal))
     for item in items:
         if item.status != ItemStatus.PLANNED:
             continue
         if today <= item.ends_on <= today + datetime.timedelta(days=rules.ENDING_SOON_DAYS):
-            add(
-                "item_ending",
-                item.ends_on,
-                _("%(service)s ends on %(date)s.") % {"service": item.service.name, "date": _d(item.ends_on)},
-                Severity.INFO,
-            )
+            alerts.append(Alert(plan, "item_ending", item.ends_on, Severity.INFO, item=item))
         missed = rules.missed_visit_days(
             item.period,
             item.frequency,
@@ -374,17 +403,7 @@ def _delivery_alerts(
             since=missed_visits_since(today),
         )
         if missed:
-            add(
-                "missed_visits",
-                missed[-1],
-                ngettext(
-                    "%(service)s: %(count)d planned visit of the last 4 weeks has no record (the last on %(date)s).",
-                    "%(service)s: %(count)d planned visits of the last 4 weeks have no record (the last on %(date)s).",
-                    len(missed),
-                )
-                % {"service": item.service.name, "count": len(missed), "date": _d(missed[-1])},
-                Severity.WARNING,
-            )
+            alerts.append(Alert(plan, "missed_visits", missed[-1], Severity.WARNING, {"count": len(missed)}, item=item))
     return alerts
 
 
@@ -399,51 +418,21 @@ def _plan_alerts(
     corrections: tuple[int, datetime.datetime] | None,
 ) -> list[Alert]:
     alerts: list[Alert] = []
-
-    def add(kind: str, day: datetime.date, message: str, severity: str) -> None:
-        alerts.append(Alert(plan, kind, day, message, severity))
-
     if plan.status in (PlanStatus.CLOSED, PlanStatus.CANCELLED):
         return alerts
     deadline = plan.draw_up_deadline
     if plan.drawn_up_on is None:
         if today > deadline:
-            add(
-                "draw_up_overdue",
-                deadline,
-                _("The plan was due within 30 days of the application, by %(date)s, and is not yet drawn up.")
-                % {"date": _d(deadline)},
-                Severity.DANGER,
-            )
+            alerts.append(Alert(plan, "draw_up_overdue", deadline, Severity.DANGER))
         elif (deadline - today).days <= 7:
-            add(
-                "draw_up_due",
-                deadline,
-                _("Draw up the plan and send it for approval by %(date)s (30 days from the application).")
-                % {"date": _d(deadline)},
-                Severity.WARNING,
-            )
+            alerts.append(Alert(plan, "draw_up_due", deadline, Severity.WARNING))
     if plan.status in AWAITING_APPROVAL:
         submitted = timezone.localtime(pending_version.submitted_at).date() if pending_version else today
-        add(
-            "awaiting_approval",
-            submitted,
-            _("Version %(version)s awaits approval since %(date)s.") % {"version": plan.version, "date": _d(submitted)},
-            Severity.INFO,
-        )
+        alerts.append(Alert(plan, "awaiting_approval", submitted, Severity.INFO, {"version": plan.version}))
     if corrections:
         count, oldest = corrections
-        add(
-            "corrections",
-            timezone.localtime(oldest).date(),
-            ngettext(
-                "%(count)d late correction of a delivery record awaits your decision.",
-                "%(count)d late corrections of delivery records await your decision.",
-                count,
-            )
-            % {"count": count},
-            Severity.WARNING,
-        )
+        day = timezone.localtime(oldest).date()
+        alerts.append(Alert(plan, "corrections", day, Severity.WARNING, {"count": count}))
     if plan.status in DELIVERING_STATUSES:
         alerts += _delivery_alerts(plan, today, items=items, goals=goals, recorded=recorded)
     return alerts
@@ -528,21 +517,22 @@ HOME_ALERTS = 30
 def coordinator_home(user: Any, today: datetime.date | None = None) -> dict[str, Any]:
     """My open plans with the next deadline first, and what needs me today (alerts of my plans): the first
     ``HOME_PLANS`` plans and the ``HOME_ALERTS`` most urgent alerts, with their totals (the rest is on the list of
-    plans, filtered to mine)."""
+    plans, filtered to mine). The alerts are read from the stored ones (``cus.plans.alerts``), those of plans changed
+    since they were computed or computed on another day being recomputed first."""
+    from cus.plans import alerts
+
     today = _today(today)
-    mine = sort_plans(plans_for(user, status="open", mine=True, today=today), "deadline", today)
-    alerts = alerts_for(mine, today)
-    for plan in mine:
-        plan.alerts = alerts.get(plan.pk, [])  # type: ignore[attr-defined]
-    needs_me = sorted(
-        (alert for plan in mine for alert in plan.alerts if alert.kind != "awaiting_approval"),  # type: ignore[attr-defined]
-        key=lambda a: (SEVERITY_ORDER[a.severity], a.day),
-    )
+    mine = plans_for(user, status="open", mine=True, today=today)
+    alerts.refresh_stale(ServicePlan.objects.filter(pk__in=mine.order_by().values("pk")), today)
+    my_plans = with_deadlines(order_plans(mine, "deadline")[:HOME_PLANS], today)
+    counts = alerts.counts_by_plan(plan.pk for plan in my_plans)
+    for plan in my_plans:
+        plan.alert_count = counts.get(plan.pk, 0)  # type: ignore[attr-defined]
     return {
-        "my_plans": mine[:HOME_PLANS],
-        "my_plans_total": len(mine),
-        "needs_me": needs_me[:HOME_ALERTS],
-        "needs_me_total": len(needs_me),
+        "my_plans": my_plans,
+        "my_plans_total": mine.count(),
+        "needs_me": alerts.stored_alerts(mine, exclude_kinds=["awaiting_approval"], limit=HOME_ALERTS),
+        "needs_me_total": alerts.count_alerts(mine, exclude_kinds=["awaiting_approval"]),
     }
 
 

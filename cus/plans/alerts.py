@@ -1,0 +1,172 @@
+"""Stored alerts of open plans: what a coordinator's home reads.
+
+``queries.alerts_for`` computes the alerts of any plans from their items, goals, versions, recent delivery records
+and pending correction requests; for a coordinator with hundreds of open plans that is thousands of rows per page
+view. Here the result is kept in ``PlanAlert`` rows, one set per plan, valid for the day in ``PlanAlertState``:
+
+- a change to a plan or anything its alerts read deletes the plan's state (signals below, on every save and delete
+  of those models), so the change shows at the next read;
+- a reader recomputes the plans of its selection whose state is missing or from an earlier day (``refresh_stale``),
+  so a stored alert is never older than the last change or than today;
+- ``manage.py refresh_plan_alerts``, run nightly after midnight, recomputes every open plan for the new day, so the
+  first page of the morning does not pay for it.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet
+from django.db.models.signals import post_delete, post_save
+
+from cus.plans import queries
+from cus.plans.models import (
+    OPEN_STATUSES,
+    Goal,
+    PlanAlert,
+    PlanAlertState,
+    PlanItem,
+    PlanVersion,
+    ServicePlan,
+)
+
+BATCH = 1000
+
+
+def _ids(values: Iterable[Any]) -> list[Any]:
+    return list(dict.fromkeys(values))
+
+
+def refresh(plan_ids: Sequence[Any], today: datetime.date) -> int:
+    """Recompute and store the alerts of these plans for ``today``; returns the number of alerts stored."""
+    stored = 0
+    for start in range(0, len(plan_ids), BATCH):
+        batch = list(plan_ids[start : start + BATCH])
+        with transaction.atomic():
+            # Lock the plans: two readers refreshing the same plans write one set of rows, one after the other.
+            plans = list(ServicePlan.objects.select_for_update().filter(pk__in=batch).order_by("pk"))
+            computed = queries.alerts_for(plans, today)
+            PlanAlert.objects.filter(plan_id__in=batch).delete()
+            rows = [
+                PlanAlert(
+                    plan_id=alert.plan.pk,
+                    kind=alert.kind,
+                    day=alert.day,
+                    severity=alert.severity,
+                    rank=queries.SEVERITY_ORDER[alert.severity],
+                    params=alert.params,
+                    item_id=alert.item.pk if alert.item is not None else None,
+                    goal_id=alert.goal.pk if alert.goal is not None else None,
+                )
+                for alerts in computed.values()
+                for alert in alerts
+            ]
+            PlanAlert.objects.bulk_create(rows, batch_size=500)
+            PlanAlertState.objects.filter(plan_id__in=batch).delete()
+            PlanAlertState.objects.bulk_create(
+                [PlanAlertState(plan_id=plan.pk, computed_on=today) for plan in plans], batch_size=500
+            )
+            stored += len(rows)
+    return stored
+
+
+def stale(plans: QuerySet[ServicePlan], today: datetime.date) -> list[Any]:
+    """Ids of those of ``plans`` whose stored alerts are missing or from another day."""
+    return list(
+        plans.filter(Q(alert_state__isnull=True) | ~Q(alert_state__computed_on=today))
+        .order_by()
+        .values_list("pk", flat=True)
+    )
+
+
+def refresh_stale(plans: QuerySet[ServicePlan], today: datetime.date) -> int:
+    """Bring the stored alerts of ``plans`` up to date; returns how many plans were recomputed."""
+    ids = stale(plans, today)
+    if ids:
+        refresh(ids, today)
+    return len(ids)
+
+
+def refresh_open(today: datetime.date, *, everything: bool = False) -> tuple[int, int]:
+    """The nightly run: every open plan not yet computed for ``today`` (all of them with ``everything``); closed
+    plans lose their rows. Returns (plans recomputed, alerts stored)."""
+    PlanAlert.objects.exclude(plan__status__in=list(OPEN_STATUSES)).delete()
+    PlanAlertState.objects.exclude(plan__status__in=list(OPEN_STATUSES)).delete()
+    open_plans = ServicePlan.objects.filter(status__in=list(OPEN_STATUSES))
+    ids = list(open_plans.order_by("pk").values_list("pk", flat=True)) if everything else stale(open_plans, today)
+    return len(ids), refresh(ids, today)
+
+
+def stored_alerts(plans: QuerySet[ServicePlan], *, exclude_kinds: Iterable[str] = (), limit: int) -> list[Any]:
+    """The most urgent stored alerts of ``plans`` (refreshed by the caller), as ``queries.Alert``."""
+    rows = (
+        PlanAlert.objects.filter(plan__in=plans.order_by().values("pk"))
+        .exclude(kind__in=list(exclude_kinds))
+        .select_related("plan__person", "item__service", "goal")
+        .order_by("rank", "day", "pk")[:limit]
+    )
+    return [
+        queries.Alert(row.plan, row.kind, row.day, row.severity, row.params, item=row.item, goal=row.goal)
+        for row in rows
+    ]
+
+
+def count_alerts(plans: QuerySet[ServicePlan], *, exclude_kinds: Iterable[str] = ()) -> int:
+    return (
+        PlanAlert.objects.filter(plan__in=plans.order_by().values("pk")).exclude(kind__in=list(exclude_kinds)).count()
+    )
+
+
+def counts_by_plan(plan_ids: Iterable[Any]) -> dict[Any, int]:
+    rows = PlanAlert.objects.filter(plan_id__in=list(plan_ids)).values("plan_id").annotate(n=Count("pk")).order_by()
+    return {row["plan_id"]: row["n"] for row in rows}
+
+
+# --- invalidation ----------------------------------------------------------------------------------------------------
+
+
+def invalidate(plan_ids: Iterable[Any]) -> None:
+    """The stored alerts of these plans are out of date: the next reader recomputes them."""
+    ids = _ids(plan_ids)
+    if ids:
+        PlanAlertState.objects.filter(plan_id__in=ids).delete()
+
+
+def _plan_changed(sender: Any, instance: ServicePlan, **kwargs: Any) -> None:
+    if kwargs.get("signal") is post_delete:
+        return  # the state went with the plan
+    invalidate([instance.pk])
+
+
+def _child_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
+    invalidate([instance.plan_id])
+
+
+def _record_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
+    PlanAlertState.objects.filter(plan_id__in=PlanItem.objects.filter(pk=instance.item_id).values("plan_id")).delete()
+
+
+def _correction_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
+    from cus.delivery.models import DeliveryRecord
+
+    plan = DeliveryRecord.objects.filter(pk=instance.record_id).values("item__plan_id")
+    PlanAlertState.objects.filter(plan_id__in=plan).delete()
+
+
+def connect() -> None:
+    """Called from ``PlansConfig.ready``."""
+    from cus.delivery.models import CorrectionRequest, DeliveryRecord
+
+    for signal in (post_save, post_delete):
+        signal.connect(_plan_changed, sender=ServicePlan, dispatch_uid=f"plan-alerts-plan-{signal is post_save}")
+        for model in (PlanItem, Goal, PlanVersion):
+            signal.connect(
+                _child_changed, sender=model, dispatch_uid=f"plan-alerts-{model.__name__}-{signal is post_save}"
+            )
+        signal.connect(_record_changed, sender=DeliveryRecord, dispatch_uid=f"plan-alerts-record-{signal is post_save}")
+        signal.connect(
+            _correction_changed, sender=CorrectionRequest, dispatch_uid=f"plan-alerts-correction-{signal is post_save}"
+        )
