@@ -2,11 +2,12 @@
 
 ``queries.alerts_for`` computes the alerts of any plans from their items, goals, versions, recent delivery records
 and pending correction requests; for a coordinator with hundreds of open plans that is thousands of rows per page
-view. Here the result is kept in ``PlanAlert`` rows, one set per plan, valid for the day in ``PlanAlertState``:
+view. Here the result is kept in ``PlanAlert`` rows, one set per plan, valid for the day in ``PlanAlertState`` (with
+the plan's next deadline that day, by which the home orders "my plans"):
 
 - a change to a plan or anything its alerts read deletes the plan's state (signals below, on every save and delete
   of those models), so the change shows at the next read;
-- a reader recomputes the plans of its selection whose state is missing or from an earlier day (``refresh_stale``),
+- a reader recomputes the plans of its selection whose state is missing or from another day (``refresh``),
   so a stored alert is never older than the last change or than today;
 - ``manage.py refresh_plan_alerts``, run nightly after midnight, recomputes every open plan for the new day, so the
   first page of the morning does not pay for it.
@@ -19,9 +20,10 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.signals import post_delete, post_save
 
+from cus.accounts.permissions import municipality_ids_for
 from cus.plans import queries
 from cus.plans.models import (
     OPEN_STATUSES,
@@ -34,6 +36,9 @@ from cus.plans.models import (
 )
 
 BATCH = 1000
+# Alerts that only inform the coordinator (a version waits for someone else's approval): on the plan, not in
+# "needs me today".
+INFORMATION_KINDS = frozenset({"awaiting_approval"})
 
 
 def _ids(values: Iterable[Any]) -> list[Any]:
@@ -47,12 +52,14 @@ def refresh(plan_ids: Sequence[Any], today: datetime.date) -> int:
         batch = list(plan_ids[start : start + BATCH])
         with transaction.atomic():
             # Lock the plans: two readers refreshing the same plans write one set of rows, one after the other.
-            plans = list(ServicePlan.objects.select_for_update().filter(pk__in=batch).order_by("pk"))
+            list(ServicePlan.objects.select_for_update().filter(pk__in=batch).order_by("pk").values_list("pk"))
+            plans = list(queries.with_next_dates(ServicePlan.objects.filter(pk__in=batch), today).order_by("pk"))
             computed = queries.alerts_for(plans, today)
             PlanAlert.objects.filter(plan_id__in=batch).delete()
             rows = [
                 PlanAlert(
                     plan_id=alert.plan.pk,
+                    coordinator_id=alert.plan.coordinator_id,
                     kind=alert.kind,
                     day=alert.day,
                     severity=alert.severity,
@@ -66,9 +73,20 @@ def refresh(plan_ids: Sequence[Any], today: datetime.date) -> int:
             ]
             PlanAlert.objects.bulk_create(rows, batch_size=500)
             PlanAlertState.objects.filter(plan_id__in=batch).delete()
-            PlanAlertState.objects.bulk_create(
-                [PlanAlertState(plan_id=plan.pk, computed_on=today) for plan in plans], batch_size=500
-            )
+            states = []
+            for plan in plans:
+                deadline = queries.next_deadline(plan, today)
+                own = computed.get(plan.pk, [])
+                states.append(
+                    PlanAlertState(
+                        plan_id=plan.pk,
+                        computed_on=today,
+                        deadline=deadline.day if deadline else None,
+                        alert_count=len(own),
+                        action_count=sum(1 for alert in own if alert.kind not in INFORMATION_KINDS),
+                    )
+                )
+            PlanAlertState.objects.bulk_create(states, batch_size=500)
             stored += len(rows)
     return stored
 
@@ -82,14 +100,6 @@ def stale(plans: QuerySet[ServicePlan], today: datetime.date) -> list[Any]:
     )
 
 
-def refresh_stale(plans: QuerySet[ServicePlan], today: datetime.date) -> int:
-    """Bring the stored alerts of ``plans`` up to date; returns how many plans were recomputed."""
-    ids = stale(plans, today)
-    if ids:
-        refresh(ids, today)
-    return len(ids)
-
-
 def refresh_open(today: datetime.date, *, everything: bool = False) -> tuple[int, int]:
     """The nightly run: every open plan not yet computed for ``today`` (all of them with ``everything``); closed
     plans lose their rows. Returns (plans recomputed, alerts stored)."""
@@ -100,11 +110,23 @@ def refresh_open(today: datetime.date, *, everything: bool = False) -> tuple[int
     return len(ids), refresh(ids, today)
 
 
-def stored_alerts(plans: QuerySet[ServicePlan], *, exclude_kinds: Iterable[str] = (), limit: int) -> list[Any]:
-    """The most urgent stored alerts of ``plans`` (refreshed by the caller), as ``queries.Alert``."""
+def _of(user: Any) -> QuerySet[PlanAlert]:
+    """The stored alerts of the open plans the user coordinates, in the municipalities where they may read plans
+    (``restrict``'s rule)."""
+    # The plan's own coordinator and status are checked too: a plan handed over or closed keeps its rows until the
+    # next refresh.
+    alerts = PlanAlert.objects.filter(coordinator=user, plan__coordinator=user, plan__status__in=list(OPEN_STATUSES))
+    if user.is_superuser:
+        return alerts
+    return alerts.filter(plan__municipality_id__in=list(municipality_ids_for(user, "plans.view_serviceplan")))
+
+
+def action_alerts(user: Any, *, limit: int) -> list[Any]:
+    """The most urgent stored alerts asking the user to act in the open plans they coordinate (refreshed by the
+    caller), as ``queries.Alert``: read in the order of the (coordinator, rank, day) index."""
     rows = (
-        PlanAlert.objects.filter(plan__in=plans.order_by().values("pk"))
-        .exclude(kind__in=list(exclude_kinds))
+        _of(user)
+        .exclude(kind__in=list(INFORMATION_KINDS))
         .select_related("plan__person", "item__service", "goal")
         .order_by("rank", "day", "pk")[:limit]
     )
@@ -112,17 +134,6 @@ def stored_alerts(plans: QuerySet[ServicePlan], *, exclude_kinds: Iterable[str] 
         queries.Alert(row.plan, row.kind, row.day, row.severity, row.params, item=row.item, goal=row.goal)
         for row in rows
     ]
-
-
-def count_alerts(plans: QuerySet[ServicePlan], *, exclude_kinds: Iterable[str] = ()) -> int:
-    return (
-        PlanAlert.objects.filter(plan__in=plans.order_by().values("pk")).exclude(kind__in=list(exclude_kinds)).count()
-    )
-
-
-def counts_by_plan(plan_ids: Iterable[Any]) -> dict[Any, int]:
-    rows = PlanAlert.objects.filter(plan_id__in=list(plan_ids)).values("plan_id").annotate(n=Count("pk")).order_by()
-    return {row["plan_id"]: row["n"] for row in rows}
 
 
 # --- invalidation ----------------------------------------------------------------------------------------------------

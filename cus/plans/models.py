@@ -603,16 +603,19 @@ class PlanAlert(models.Model):
     """
 
     plan = models.ForeignKey(ServicePlan, on_delete=models.CASCADE, related_name="+")
+    # The plan's coordinator when computed (a new coordinator is a change of the plan): the home reads its 30 most
+    # urgent alerts straight from the index.
+    coordinator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=30)
     day = models.DateField()
     severity = models.CharField(max_length=10)
-    rank = models.PositiveSmallIntegerField(help_text="0 = most urgent; orders the alerts of many plans in SQL.")
+    rank = models.PositiveSmallIntegerField()  # 0 = most urgent (``queries.SEVERITY_ORDER``), for ordering in SQL
     params = models.JSONField(default=dict, blank=True)
     item = models.ForeignKey(PlanItem, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     goal = models.ForeignKey(Goal, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
 
     class Meta:
-        indexes = [models.Index(fields=["rank", "day"], name="plans_alert_urgency_idx")]
+        indexes = [models.Index(fields=["coordinator", "rank", "day", "id"], name="plans_alert_urgency_idx")]
         verbose_name = _("plan alert")
         verbose_name_plural = _("plan alerts")
 
@@ -621,10 +624,15 @@ class PlanAlert(models.Model):
 
 
 class PlanAlertState(models.Model):
-    """The day a plan's stored alerts were computed for; no row means they must be computed again."""
+    """The day a plan's stored alerts were computed for, the plan's next deadline on that day
+    (``queries.next_deadline``) and how many alerts it has; no row means they must be computed again."""
 
     plan = models.OneToOneField(ServicePlan, on_delete=models.CASCADE, primary_key=True, related_name="alert_state")
     computed_on = models.DateField()
+    deadline = models.DateField(null=True, blank=True)
+    alert_count = models.PositiveIntegerField(default=0)
+    # Alerts that ask the coordinator to act: all but a version awaiting someone else's approval.
+    action_count = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("state of a plan's alerts")

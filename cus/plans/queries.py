@@ -65,24 +65,7 @@ def plans_for(
     """The plans the user may read, filtered. ``status`` is a status value, "open" or "" (all); ``overdue`` keeps
     plans with something past its date (drawing up, an open goal, the plan's end); ``q`` a reference or surname."""
     today = _today(today)
-    plans = (
-        ServicePlan.objects.restrict(user, "view")
-        .select_related("person", "coordinator")
-        .annotate(
-            next_item_end=Subquery(
-                PlanItem.objects.filter(
-                    plan=OuterRef("pk"), status=ItemStatus.PLANNED, ends_on__gte=today, ended_on__isnull=True
-                )
-                .order_by("ends_on")
-                .values("ends_on")[:1]
-            ),
-            next_goal_date=Subquery(
-                Goal.objects.filter(plan=OuterRef("pk"), status=GoalStatus.OPEN)
-                .order_by("target_date")
-                .values("target_date")[:1]
-            ),
-        )
-    )
+    plans = with_next_dates(ServicePlan.objects.restrict(user, "view").select_related("person", "coordinator"), today)
     if status == "open":
         plans = plans.filter(status__in=list(OPEN_STATUSES))
     elif status in PlanStatus.values:
@@ -102,6 +85,25 @@ def plans_for(
         late_end = Q(status__in=list(DELIVERING_STATUSES), ends_on__lt=today)
         plans = plans.filter((Q(status=PlanStatus.DRAFT) & late_draw_up) | late_goal | late_end)
     return plans
+
+
+def with_next_dates(plans: QuerySet[ServicePlan], today: datetime.date) -> QuerySet[ServicePlan]:
+    """The dates ``next_deadline`` needs besides the plan's own: the nearest end of a planned item and the nearest
+    target date of an open goal."""
+    return plans.annotate(
+        next_item_end=Subquery(
+            PlanItem.objects.filter(
+                plan=OuterRef("pk"), status=ItemStatus.PLANNED, ends_on__gte=today, ended_on__isnull=True
+            )
+            .order_by("ends_on")
+            .values("ends_on")[:1]
+        ),
+        next_goal_date=Subquery(
+            Goal.objects.filter(plan=OuterRef("pk"), status=GoalStatus.OPEN)
+            .order_by("target_date")
+            .values("target_date")[:1]
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -517,22 +519,38 @@ HOME_ALERTS = 30
 def coordinator_home(user: Any, today: datetime.date | None = None) -> dict[str, Any]:
     """My open plans with the next deadline first, and what needs me today (alerts of my plans): the first
     ``HOME_PLANS`` plans and the ``HOME_ALERTS`` most urgent alerts, with their totals (the rest is on the list of
-    plans, filtered to mine). The alerts are read from the stored ones (``cus.plans.alerts``), those of plans changed
-    since they were computed or computed on another day being recomputed first."""
+    plans, filtered to mine). Read from the alerts, deadlines and counts stored for the day (``cus.plans.alerts``),
+    those of plans changed since, or computed on another day, being recomputed first."""
     from cus.plans import alerts
+    from cus.plans.models import PlanAlertState
 
     today = _today(today)
-    mine = plans_for(user, status="open", mine=True, today=today)
-    alerts.refresh_stale(ServicePlan.objects.filter(pk__in=mine.order_by().values("pk")), today)
-    my_plans = with_deadlines(order_plans(mine, "deadline")[:HOME_PLANS], today)
-    counts = alerts.counts_by_plan(plan.pk for plan in my_plans)
+    mine = ServicePlan.objects.restrict(user, "view").filter(status__in=list(OPEN_STATUSES), coordinator=user)
+    # One row per plan, through the coordinator's index: which plans need computing, their deadlines and counts.
+    state = ("computed_on", "deadline", "alert_count", "action_count")
+    rows = {
+        pk: (reference, *values)
+        for pk, reference, *values in mine.order_by().values_list(
+            "pk", "reference", *(f"alert_state__{name}" for name in state)
+        )
+    }
+    stale = [pk for pk, (_reference, computed_on, *_counts) in rows.items() if computed_on != today]
+    if stale:
+        alerts.refresh(stale, today)
+        for pk, *values in PlanAlertState.objects.filter(plan_id__in=stale).values_list("plan_id", *state):
+            rows[pk] = (rows[pk][0], *values)
+    order = sorted(rows, key=lambda pk: (rows[pk][2] or FAR_FUTURE, rows[pk][0]))
+    first = order[:HOME_PLANS]
+    found = with_next_dates(ServicePlan.objects.filter(pk__in=first), today).select_related("person", "coordinator")
+    by_pk = {plan.pk: plan for plan in found}
+    my_plans = with_deadlines([by_pk[pk] for pk in first if pk in by_pk], today)
     for plan in my_plans:
-        plan.alert_count = counts.get(plan.pk, 0)  # type: ignore[attr-defined]
+        plan.alert_count = rows[plan.pk][3]  # type: ignore[attr-defined]
     return {
         "my_plans": my_plans,
-        "my_plans_total": mine.count(),
-        "needs_me": alerts.stored_alerts(mine, exclude_kinds=["awaiting_approval"], limit=HOME_ALERTS),
-        "needs_me_total": alerts.count_alerts(mine, exclude_kinds=["awaiting_approval"]),
+        "my_plans_total": len(rows),
+        "needs_me": alerts.action_alerts(user, limit=HOME_ALERTS),
+        "needs_me_total": sum(row[4] or 0 for row in rows.values()),
     }
 
 

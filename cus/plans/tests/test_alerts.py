@@ -74,6 +74,9 @@ def test_the_home_shows_what_alerts_for_computes(world: dict[str, Any]) -> None:
     expected = _live(world["coordinator"], today)
     assert {kind for _pk, kind, _day, _message in expected} == {"missed_visits", "draw_up_overdue"}
     assert _home(world["coordinator"], today) == expected
+    home = queries.coordinator_home(world["coordinator"], today)
+    live = queries.alerts_for(home["my_plans"], today)
+    assert [plan.alert_count for plan in home["my_plans"]] == [len(live[plan.pk]) for plan in home["my_plans"]]
     # Stored: a second view computes nothing and writes nothing.
     assert PlanAlertState.objects.filter(computed_on=today).count() == 3
     with CaptureQueriesContext(connection) as captured:
@@ -184,3 +187,44 @@ def test_refresh_is_idempotent_and_stores_one_set_per_plan(world: dict[str, Any]
     alerts.refresh([plan.pk], today)
     assert PlanAlert.objects.filter(plan=plan).count() == count
     assert PlanAlertState.objects.filter(plan=plan).count() == 1
+
+
+def test_a_plan_handed_over_moves_to_the_new_coordinators_home(world: dict[str, Any]) -> None:
+    today = timezone.localdate()
+    plan = make_plan(world)
+    old, new = world["coordinator"], world["other_coordinator"]
+    assert {a.plan.pk for a in queries.coordinator_home(old, today)["needs_me"]} == {plan.pk}
+    plan.refresh_from_db()
+    plan.coordinator = new
+    plan.save()
+    home = queries.coordinator_home(old, today)
+    assert (home["needs_me"], home["needs_me_total"], home["my_plans"]) == ([], 0, [])
+    home = queries.coordinator_home(new, today)
+    assert {a.plan.pk for a in home["needs_me"]} == {plan.pk}
+    assert [p.pk for p in home["my_plans"]] == [plan.pk]
+
+
+def test_my_plans_follow_the_lists_deadline_order(world: dict[str, Any]) -> None:
+    today = timezone.localdate()
+    for _n in range(3):
+        make_plan(world)
+    services.plan_create(
+        actor=world["coordinator"],
+        person=another_person(world),
+        coordinator=world["coordinator"],
+        applied_on=today - datetime.timedelta(days=40),
+        starts_on=today,
+        ends_on=today + datetime.timedelta(days=90),
+    )
+    first = ServicePlan.objects.order_by("created_at").first()
+    assert first is not None
+    goal = first.goals.get()
+    goal.target_date = today + datetime.timedelta(days=1)
+    goal.save()
+    home = queries.coordinator_home(world["coordinator"], today)
+    listed = queries.order_plans(
+        queries.plans_for(world["coordinator"], status="open", mine=True, today=today), "deadline"
+    )
+    assert [p.pk for p in home["my_plans"]] == [p.pk for p in listed]
+    assert [p.deadline for p in home["my_plans"]] == [p.deadline for p in queries.with_deadlines(listed, today)]
+    assert {s.deadline for s in PlanAlertState.objects.all()} == {p.deadline.day for p in home["my_plans"]}
