@@ -75,7 +75,8 @@ def page(path):
 
 mine = ServicePlan.objects.filter(coordinator=coordinator)
 # The home's main query: the 30 most urgent stored alerts of the coordinator's open plans.
-home_main = [PlanAlert.objects.filter(plan__coordinator=coordinator, plan__status__in=list(OPEN_STATUSES))
+my_open = list(mine.filter(status__in=list(OPEN_STATUSES)).values_list("pk", flat=True))
+home_main = [PlanAlert.objects.filter(coordinator=coordinator, plan_id__in=my_open)
              .exclude(kind="awaiting_approval").order_by("rank", "day", "pk")
              .values("plan_id", "kind", "day", "severity", "params", "item_id", "goal_id")[:30]
              .query.sql_with_params()]

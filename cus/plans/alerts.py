@@ -19,11 +19,10 @@ import datetime
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.db.models.signals import post_delete, post_save
 
-from cus.accounts.permissions import municipality_ids_for
 from cus.plans import queries
 from cus.plans.models import (
     OPEN_STATUSES,
@@ -107,30 +106,18 @@ def refresh_open(today: datetime.date, *, everything: bool = False) -> tuple[int
     PlanAlertState.objects.exclude(plan__status__in=list(OPEN_STATUSES)).delete()
     open_plans = ServicePlan.objects.filter(status__in=list(OPEN_STATUSES))
     ids = list(open_plans.order_by("pk").values_list("pk", flat=True)) if everything else stale(open_plans, today)
-    stored = refresh(ids, today)
-    # Most rows were just rewritten: fresh statistics keep the planner on the coordinator's index in the morning.
-    with connection.cursor() as cursor:
-        for model in (PlanAlert, PlanAlertState):
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
-    return len(ids), stored
+    return len(ids), refresh(ids, today)
 
 
-def _of(user: Any) -> QuerySet[PlanAlert]:
-    """The stored alerts of the open plans the user coordinates, in the municipalities where they may read plans
-    (``restrict``'s rule)."""
-    # The plan's own coordinator and status are checked too: a plan handed over or closed keeps its rows until the
-    # next refresh.
-    alerts = PlanAlert.objects.filter(coordinator=user, plan__coordinator=user, plan__status__in=list(OPEN_STATUSES))
-    if user.is_superuser:
-        return alerts
-    return alerts.filter(plan__municipality_id__in=list(municipality_ids_for(user, "plans.view_serviceplan")))
-
-
-def action_alerts(user: Any, *, limit: int) -> list[Any]:
-    """The most urgent stored alerts asking the user to act in the open plans they coordinate (refreshed by the
-    caller), as ``queries.Alert``: read in the order of the (coordinator, rank, day) index."""
+def action_alerts(user: Any, plan_ids: Sequence[Any], *, limit: int) -> list[Any]:
+    """The most urgent stored alerts asking the user to act in ``plan_ids`` — the open plans they coordinate, read
+    and refreshed by the caller —, as ``queries.Alert``, through the (coordinator, rank, day) index. The plans are
+    given by id, not joined by their status and coordinator: a plan handed over or closed since keeps its rows until
+    its next refresh, and is not among them."""
+    if not plan_ids:
+        return []
     rows = (
-        _of(user)
+        PlanAlert.objects.filter(coordinator=user, plan_id__in=list(plan_ids))
         .exclude(kind__in=list(INFORMATION_KINDS))
         .select_related("plan__person", "item__service", "goal")
         .order_by("rank", "day", "pk")[:limit]

@@ -549,7 +549,7 @@ def coordinator_home(user: Any, today: datetime.date | None = None) -> dict[str,
     return {
         "my_plans": my_plans,
         "my_plans_total": len(rows),
-        "needs_me": alerts.action_alerts(user, limit=HOME_ALERTS),
+        "needs_me": alerts.action_alerts(user, list(rows), limit=HOME_ALERTS),
         "needs_me_total": sum(row[4] or 0 for row in rows.values()),
     }
 
