@@ -75,10 +75,9 @@ def page(path):
 
 mine = ServicePlan.objects.filter(coordinator=coordinator)
 # The home's main query: the 30 most urgent stored alerts of the coordinator's open plans.
-my_open = list(mine.filter(status__in=list(OPEN_STATUSES)).values_list("pk", flat=True))
-home_main = [PlanAlert.objects.filter(coordinator=coordinator, plan_id__in=my_open)
+home_main = [PlanAlert.objects.filter(coordinator=coordinator)
              .exclude(kind="awaiting_approval").order_by("rank", "day", "pk")
-             .values("plan_id", "kind", "day", "severity", "params", "item_id", "goal_id")[:30]
+             .values("plan_id", "kind", "day", "severity", "params", "item_id", "goal_id")[:40]
              .query.sql_with_params()]
 plans = list(mine.filter(status="active").values_list("pk", flat=True))
 rnd = random.Random(5)

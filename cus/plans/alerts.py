@@ -111,20 +111,29 @@ def refresh_open(today: datetime.date, *, everything: bool = False) -> tuple[int
 
 def action_alerts(user: Any, plan_ids: Sequence[Any], *, limit: int) -> list[Any]:
     """The most urgent stored alerts asking the user to act in ``plan_ids`` — the open plans they coordinate, read
-    and refreshed by the caller —, as ``queries.Alert``, through the (coordinator, rank, day) index. The plans are
-    given by id, not joined by their status and coordinator: a plan handed over or closed since keeps its rows until
-    its next refresh, and is not among them."""
-    if not plan_ids:
+    and refreshed by the caller —, as ``queries.Alert``. Read in the order of the (coordinator, rank, day) index,
+    a few more than needed at a time; rows of a plan not in ``plan_ids`` (handed over or closed since it was
+    computed: it keeps its rows until its next refresh) are skipped, so the result is exact."""
+    wanted = set(plan_ids)
+    if not wanted:
         return []
-    rows = (
-        PlanAlert.objects.filter(coordinator=user, plan_id__in=list(plan_ids))
+    ordered = (
+        PlanAlert.objects.filter(coordinator=user)
         .exclude(kind__in=list(INFORMATION_KINDS))
         .select_related("plan__person", "item__service", "goal")
-        .order_by("rank", "day", "pk")[:limit]
+        .order_by("rank", "day", "pk")
     )
+    rows: list[PlanAlert] = []
+    batch, offset = limit + 10, 0
+    while len(rows) < limit:
+        chunk = list(ordered[offset : offset + batch])
+        rows += [row for row in chunk if row.plan_id in wanted]
+        if len(chunk) < batch:
+            break
+        offset += batch
     return [
         queries.Alert(row.plan, row.kind, row.day, row.severity, row.params, item=row.item, goal=row.goal)
-        for row in rows
+        for row in rows[:limit]
     ]
 
 

@@ -228,3 +228,22 @@ def test_my_plans_follow_the_lists_deadline_order(world: dict[str, Any]) -> None
     assert [p.pk for p in home["my_plans"]] == [p.pk for p in listed]
     assert [p.deadline for p in home["my_plans"]] == [p.deadline for p in queries.with_deadlines(listed, today)]
     assert {s.deadline for s in PlanAlertState.objects.all()} == {p.deadline.day for p in home["my_plans"]}
+
+
+def test_action_alerts_skip_rows_of_plans_not_asked_for_in_every_batch(world: dict[str, Any]) -> None:
+    today = timezone.localdate()
+    plans = [make_plan(world) for _n in range(6)]
+    alerts.refresh([plan.pk for plan in plans], today)
+    everything = list(
+        PlanAlert.objects.filter(coordinator=world["coordinator"])
+        .exclude(kind__in=list(alerts.INFORMATION_KINDS))
+        .order_by("rank", "day", "pk")
+    )
+    assert len(everything) > 11  # more than one batch of limit + 10
+    last = everything[-1].plan_id
+    expected = [row.pk for row in everything if row.plan_id == last][:1]
+    found = alerts.action_alerts(world["coordinator"], [last], limit=1)
+    assert [(a.plan.pk, a.kind, a.day) for a in found] == [
+        (row.plan_id, row.kind, row.day) for row in PlanAlert.objects.filter(pk__in=expected)
+    ]
+    assert alerts.action_alerts(world["coordinator"], [], limit=5) == []
