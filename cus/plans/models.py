@@ -593,7 +593,7 @@ class CoordinatorMeeting(TenantModel):
         return f"{self.held_on:%d.%m.%Y}"
 
 
-class PlanAlert(models.Model):
+class PlanAlert(PlanChild):
     """A stored alert of an open plan, so that a coordinator's home reads the most urgent ones as rows.
 
     Derived data: ``cus.plans.alerts`` rewrites a plan's rows from ``queries.alerts_for`` whenever the plan has no
@@ -623,7 +623,7 @@ class PlanAlert(models.Model):
         return f"{self.kind} {self.day:%d.%m.%Y}"
 
 
-class PlanAlertState(models.Model):
+class PlanAlertState(PlanChild):
     """The day a plan's stored alerts were computed for, the plan's next deadline on that day
     (``queries.next_deadline``) and how many alerts it has; no row means they must be computed again."""
 
