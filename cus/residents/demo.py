@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
+from django.utils import timezone
+
 from cus.core.models import Centre, Municipality
 from cus.residents import pesel, services
 from cus.residents.models import Person, Relation
@@ -95,7 +97,7 @@ STREETS = ["ul. Lipowa", "ul. Polna", "ul. Kościelna", "ul. Szkolna", "ul. Ogro
 
 def build(municipalities: list[Municipality], *, today: datetime.date | None = None) -> int:
     """Create the demo residents spread over ``municipalities``; returns how many persons were created."""
-    today = today or datetime.date.today()
+    today = today or timezone.localdate()
     last_month = (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
     months = [last_month, (last_month - datetime.timedelta(days=1)).replace(day=1)]
     if Person.objects.filter(municipality__in=municipalities).exists():

@@ -521,7 +521,7 @@ class NoticeAcknowledgement(models.Model):
         verbose_name_plural = _("notice acknowledgements")
 
     def __str__(self) -> str:
-        return f"{self.notice} — {self.given_at:%Y-%m-%d}"
+        return f"{self.notice} — {timezone.localtime(self.given_at):%Y-%m-%d}"
 
     @classmethod
     def tenant_q(cls, municipality_ids: Iterable[int]) -> Q:

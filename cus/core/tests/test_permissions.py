@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from cus.accounts import services as account_services
 from cus.accounts.models import User
@@ -578,7 +579,7 @@ PAGES = [
         "plans.change_serviceplan",
         "api_plan",
         ok=302,
-        body={"note-kind": "phone", "note-noted_on": datetime.date.today().isoformat(), "note-text": "Telefon."},
+        body={"note-kind": "phone", "note-noted_on": timezone.localdate().isoformat(), "note-text": "Telefon."},
     ),
     *[
         Endpoint(
@@ -616,8 +617,8 @@ PAGES_EXEMPT = {
 }
 
 # Dates of request bodies that must fall within the matrix plans (which run from 60 days ago for 300 days).
-_MATRIX_TODAY = datetime.date.today().isoformat()
-_MATRIX_IN_A_MONTH = (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
+_MATRIX_TODAY = timezone.localdate().isoformat()
+_MATRIX_IN_A_MONTH = (timezone.localdate() + datetime.timedelta(days=30)).isoformat()
 
 OPERATIONS = [
     Endpoint("GET", "/api/v1/municipalities", "core.view_municipality"),

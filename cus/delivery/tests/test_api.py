@@ -19,7 +19,12 @@ from cus.plans.tests.factories import make_plan, plan_world
 
 pytestmark = pytest.mark.django_db
 
-YESTERDAY = (timezone.localdate() - datetime.timedelta(days=1)).isoformat()
+
+def _yesterday() -> str:
+    """Read per call, never at import, so a run passing midnight still sends yesterday's date."""
+    return (timezone.localdate() - datetime.timedelta(days=1)).isoformat()
+
+
 FORBIDDEN_KEYS = {"pesel", "income", "household", "goals", "needs", "needs_summary", "birth_date", "notes_of_plan"}
 
 
@@ -65,7 +70,7 @@ def test_another_providers_item_is_404_like_a_missing_one_and_audited(api: Any, 
         (
             "post",
             f"/api/v1/delivery/items/{other.pk}/records",
-            {"date": YESTERDAY, "start_time": "09:00", "minutes": 60, "worker_name": "X"},
+            {"date": _yesterday(), "start_time": "09:00", "minutes": 60, "worker_name": "X"},
         ),
     ):
         response = api(method, path, key, json=body)
@@ -97,7 +102,7 @@ def test_another_providers_records_are_unreachable(api: Any, world: dict[str, An
 def test_create_filter_correct_and_request_through_the_api(api: Any, world: dict[str, Any]) -> None:
     key = world["key"]
     path = f"/api/v1/delivery/items/{world['item'].pk}/records"
-    body = {"date": YESTERDAY, "start_time": "09:00", "minutes": 60, "worker_name": "Maria Opiekunka"}
+    body = {"date": _yesterday(), "start_time": "09:00", "minutes": 60, "worker_name": "Maria Opiekunka"}
     created = api("post", path, key, json=body)
     assert created.status_code == 201, created.content
     record_id = created.json()["id"]
@@ -109,7 +114,7 @@ def test_create_filter_correct_and_request_through_the_api(api: Any, world: dict
     future = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
     assert api("post", path, key, json={**body, "date": future}).json()["detail"][0]["loc"] == ["body", "date"]
 
-    listed = api("get", f"{path}?date_from={YESTERDAY}&date_to={YESTERDAY}", key).json()
+    listed = api("get", f"{path}?date_from={_yesterday()}&date_to={_yesterday()}", key).json()
     assert [r["id"] for r in listed["items"]] == [record_id]
     assert api("get", f"{path}?date_to=2000-01-01", key).json()["items"] == []
 

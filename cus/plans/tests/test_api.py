@@ -18,8 +18,12 @@ from cus.plans.tests.factories import applicant, make_plan, plan_world
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
 BASE = "/api/v1/plans"
+
+
+def _today() -> datetime.date:
+    """Read per call, never at import: a run that passes midnight must not send yesterday as today."""
+    return timezone.localdate()
 
 
 @pytest.fixture
@@ -41,7 +45,7 @@ def call(api: Any, token_for: Any) -> Any:
 
 
 def _draft(world: dict[str, Any], **changes: Any) -> ServicePlan:
-    starts_on = TODAY - datetime.timedelta(days=5)
+    starts_on = _today() - datetime.timedelta(days=5)
     person, application = applicant(world)
     return services.plan_create(
         actor=world["coordinator"],
@@ -77,9 +81,9 @@ def _item_body(world: dict[str, Any], plan: ServicePlan, **changes: Any) -> dict
 def _close_body(plan: ServicePlan, **changes: Any) -> dict[str, Any]:
     goal = plan.goals.get()
     return {
-        "closed_on": TODAY.isoformat(),
+        "closed_on": _today().isoformat(),
         "closing_reason": "goals_met",
-        "closing_interview_on": TODAY.isoformat(),
+        "closing_interview_on": _today().isoformat(),
         "closing_interview_notes": "Pani jest zadowolona, chodzi sama do sklepu.",
         "course_description": "Usługi opiekuńcze świadczono trzy razy w tygodniu; cel osiągnięto w ciągu pół roku.",
         "goal_outcomes": [{"goal_id": goal.pk, "status": "achieved"}],
@@ -150,7 +154,7 @@ def test_another_centres_plans_are_not_listed_and_404_with_a_denied_entry(world:
 
 
 def test_create_a_plan(world: dict[str, Any], call: Any) -> None:
-    starts_on = TODAY  # the application was filed today
+    starts_on = _today()  # the application was filed today
     body = {
         "person_id": str(world["person"].pk),
         "application_ids": [str(world["application"].pk)],
@@ -172,7 +176,7 @@ def test_create_a_plan(world: dict[str, Any], call: Any) -> None:
 
 
 def test_create_refuses_a_plan_longer_than_a_year_and_saves_nothing(world: dict[str, Any], call: Any) -> None:
-    starts_on = TODAY
+    starts_on = _today()
     body = {
         "person_id": str(world["person"].pk),
         "application_ids": [str(world["application"].pk)],
@@ -188,7 +192,7 @@ def test_create_refuses_a_plan_longer_than_a_year_and_saves_nothing(world: dict[
 
 
 def test_create_errors_name_the_request_fields(world: dict[str, Any], call: Any) -> None:
-    starts_on = TODAY - datetime.timedelta(days=3)
+    starts_on = _today() - datetime.timedelta(days=3)
     body = {
         "person_id": str(world["person"].pk),
         "starts_on": starts_on.isoformat(),
@@ -424,12 +428,12 @@ def test_end_an_item_early(world: dict[str, Any], call: Any) -> None:
     plan = make_plan(world)
     item = plan.items.get(service=world["other_service"])
     path = f"{BASE}/{plan.pk}/items/{item.pk}/end"
-    no_reason = call(world["coordinator"], "post", path, {"ended_on": TODAY.isoformat()})
+    no_reason = call(world["coordinator"], "post", path, {"ended_on": _today().isoformat()})
     assert _locs(no_reason) == [["body", "end_reason"]]
-    response = call(world["coordinator"], "post", path, {"ended_on": TODAY.isoformat(), "end_reason": "Szpital."})
+    response = call(world["coordinator"], "post", path, {"ended_on": _today().isoformat(), "end_reason": "Szpital."})
     assert response.status_code == 200
     assert response.json()["status"] == "ended"
-    assert response.json()["ended_on"] == TODAY.isoformat()
+    assert response.json()["ended_on"] == _today().isoformat()
     # Content of an approved plan changes only in an update.
     locked = call(world["coordinator"], "post", f"{BASE}/{plan.pk}/needs", {"description": "Nowa potrzeba."})
     assert locked.status_code == 422
@@ -453,14 +457,14 @@ def test_submit_needs_content_and_agreement(world: dict[str, Any], call: Any) ->
         world["coordinator"],
         "post",
         f"{BASE}/{plan.pk}/agreement",
-        {"agreed_on": (TODAY + datetime.timedelta(days=1)).isoformat(), "agreement_form": "signature"},
+        {"agreed_on": (_today() + datetime.timedelta(days=1)).isoformat(), "agreement_form": "signature"},
     )
     assert _locs(future) == [["body", "agreed_on"]]
     agreed = call(
         world["coordinator"],
         "post",
         f"{BASE}/{plan.pk}/agreement",
-        {"agreed_on": TODAY.isoformat(), "agreement_form": "oral_recorded", "agreement_note": "Notatka nr 5."},
+        {"agreed_on": _today().isoformat(), "agreement_form": "oral_recorded", "agreement_note": "Notatka nr 5."},
     )
     assert agreed.status_code == 200
     assert agreed.json()["agreement_form"] == "oral_recorded"
@@ -559,7 +563,7 @@ def test_update_makes_version_2_needing_approval_and_compare_lists_the_changes(
         world["coordinator"],
         "post",
         f"{path}/agreement",
-        {"agreed_on": TODAY.isoformat(), "agreement_form": "signature"},
+        {"agreed_on": _today().isoformat(), "agreement_form": "signature"},
     )
     no_reason = call(world["coordinator"], "post", f"{path}/submit", {})
     assert _locs(no_reason) == [["body", "reason"]]
@@ -642,7 +646,7 @@ def test_close_requires_the_interview_and_the_description(world: dict[str, Any],
     assert data["status"] == "closed"
     assert data["closing_reason"] == "goals_met"
     assert data["goals"][0]["status"] == "achieved"
-    assert all(item["status"] == "ended" or item["ends_on"] <= TODAY.isoformat() for item in data["items"])
+    assert all(item["status"] == "ended" or item["ends_on"] <= _today().isoformat() for item in data["items"])
     assert call(world["coordinator"], "post", path, _close_body(plan)).status_code == 422
 
 
@@ -656,7 +660,10 @@ def test_monitoring_notes(world: dict[str, Any], call: Any) -> None:
     assert created.status_code == 201
     assert created.json()["author"] == "Koordynatorka Pierwsza"
     future = call(
-        world["coordinator"], "post", path, {"text": "x", "noted_on": (TODAY + datetime.timedelta(days=2)).isoformat()}
+        world["coordinator"],
+        "post",
+        path,
+        {"text": "x", "noted_on": (_today() + datetime.timedelta(days=2)).isoformat()},
     )
     assert _locs(future) == [["body", "noted_on"]]
     assert _locs(call(world["coordinator"], "post", path, {"text": ""})) == [["body", "text"]]
@@ -697,8 +704,8 @@ def test_authorisations_are_granted_and_revoked_by_the_director(world: dict[str,
     body = {
         "delegate_id": world["plain_organiser"].pk,
         "document_reference": "UP/2/2026",
-        "granted_on": TODAY.isoformat(),
-        "valid_from": TODAY.isoformat(),
+        "granted_on": _today().isoformat(),
+        "valid_from": _today().isoformat(),
     }
     assert call(world["organiser"], "post", f"{BASE}/authorisations", body).status_code == 403
     to_coordinator = call(
@@ -709,7 +716,7 @@ def test_authorisations_are_granted_and_revoked_by_the_director(world: dict[str,
         world["director"],
         "post",
         f"{BASE}/authorisations",
-        {**body, "valid_to": (TODAY - datetime.timedelta(days=1)).isoformat()},
+        {**body, "valid_to": (_today() - datetime.timedelta(days=1)).isoformat()},
     )
     assert _locs(backwards) == [["body", "valid_to"]]
     granted = call(world["director"], "post", f"{BASE}/authorisations", body)
@@ -719,7 +726,7 @@ def test_authorisations_are_granted_and_revoked_by_the_director(world: dict[str,
     pk = granted.json()["id"]
     assert call(world["organiser"], "post", f"{BASE}/authorisations/{pk}/revoke", {}).status_code == 403
     revoked = call(world["director"], "post", f"{BASE}/authorisations/{pk}/revoke", {})
-    assert revoked.json()["revoked_on"] == TODAY.isoformat()
+    assert revoked.json()["revoked_on"] == _today().isoformat()
     assert _locs(call(world["director"], "post", f"{BASE}/authorisations/{pk}/revoke", {})) == [["body", "revoked_on"]]
     assert call(world["coordinator"], "get", f"{BASE}/authorisations").status_code == 403
     foreign = ApprovalDelegation.objects.exclude(municipality=world["municipality"])
@@ -731,7 +738,7 @@ def test_authorisations_are_granted_and_revoked_by_the_director(world: dict[str,
 
 def test_coordinators_meetings(world: dict[str, Any], call: Any) -> None:
     body = {
-        "held_on": TODAY.isoformat(),
+        "held_on": _today().isoformat(),
         "participant_ids": [world["coordinator"].pk, world["other_coordinator"].pk],
         "agenda": "Przegląd planów.",
         "minutes": "Omówiono plany kończące się w grudniu.",
@@ -769,7 +776,7 @@ def test_provider_staff_reach_no_plan_operation(world: dict[str, Any], call: Any
         ("get", f"{BASE}/{plan.pk}", None),
         ("patch", f"{BASE}/{plan.pk}", {"needs_summary": "x"}),
         ("post", f"{BASE}/{plan.pk}/needs", {"description": "x"}),
-        ("post", f"{BASE}/{plan.pk}/items/{item.pk}/end", {"ended_on": TODAY.isoformat(), "end_reason": "x"}),
+        ("post", f"{BASE}/{plan.pk}/items/{item.pk}/end", {"ended_on": _today().isoformat(), "end_reason": "x"}),
         ("post", f"{BASE}/{plan.pk}/approve", {}),
         ("post", f"{BASE}/{plan.pk}/close", {}),
         ("get", f"{BASE}/{plan.pk}/notes", None),
@@ -790,7 +797,7 @@ def test_provider_staff_reach_no_plan_operation(world: dict[str, Any], call: Any
 
 def test_half_year_summary(world: dict[str, Any], call: Any) -> None:
     make_plan(world)
-    half = f"{TODAY.year}-{1 if TODAY.month <= 6 else 2}"
+    half = f"{_today().year}-{1 if _today().month <= 6 else 2}"
     response = call(world["organiser"], "get", f"{BASE}/summary?half={half}")
     assert response.status_code == 200, response.content
     data = response.json()
@@ -801,7 +808,7 @@ def test_half_year_summary(world: dict[str, Any], call: Any) -> None:
     assert {row["service"] for row in data["total"]["services"]} == {world["care_service"].name, "Asystent osobisty"}
     assert data["municipalities"][0]["municipality"] == world["municipality"].teryt
     assert call(world["director"], "get", f"{BASE}/summary").json()["half"] == half  # the current half by default
-    assert call(world["organiser"], "get", f"{BASE}/summary?half={TODAY.year - 1}-2").json()["total"]["plans"] == 0
+    assert call(world["organiser"], "get", f"{BASE}/summary?half={_today().year - 1}-2").json()["total"]["plans"] == 0
     assert _locs(call(world["organiser"], "get", f"{BASE}/summary?half=2026-3")) == [["query", "half"]]
     other = plan_world()["municipality"]
     assert _locs(call(world["organiser"], "get", f"{BASE}/summary?municipality={other.teryt}")) == [

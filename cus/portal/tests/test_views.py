@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from cus.catalog.models import FeeKind, FeeUnit, ServiceStatus
 from cus.catalog.reference import AREAS
@@ -340,7 +341,7 @@ def test_service_page_shows_what_a_resident_needs(client: Any) -> None:
         "https://cus.example/opieka",
         "Anna Kowalska",
         service.municipality.name,
-        f'datetime="{service.updated_at:%Y-%m-%d}"',
+        f'datetime="{timezone.localtime(service.updated_at):%Y-%m-%d}"',
         f'href="/uslugi/{service.pk}/druk/"',
     ):
         assert text in html, text
