@@ -103,7 +103,11 @@ class Application(TenantModel):
     number = models.PositiveIntegerField(_("number in the year"), editable=False)
     reference = models.CharField(_("case reference"), max_length=40, editable=False)
     person = models.ForeignKey(
-        "residents.Person", on_delete=models.PROTECT, related_name="applications", verbose_name=_("person concerned")
+        "residents.Person",
+        on_delete=models.PROTECT,
+        related_name="applications",
+        verbose_name=_("person concerned"),
+        db_index=False,  # qualification_app_person_idx starts with it
     )
     applicant = models.ForeignKey(
         "residents.Person",
@@ -205,6 +209,9 @@ class Application(TenantModel):
             # The worker's queue of several states, newest first (the default sort), one page at a time.
             models.Index(fields=["municipality", "filed_at", "id"], name="qualification_app_filed_idx"),
             models.Index(fields=["programme_service", "state"], name="qualification_app_service_idx"),
+            # A person's applications, newest first (the person page, the applicant's history): without it SQLite
+            # walks the municipality's applications by date to avoid a sort.
+            models.Index(fields=["person", "filed_at"], name="qualification_app_person_idx"),
         ]
         verbose_name = _("application")
         verbose_name_plural = _("applications")

@@ -194,7 +194,9 @@ def person_detail(request: HttpRequest, pk: Any) -> HttpResponse:
     incomes = []
     if membership is not None:
         household_rows = list(queries.household_members(membership.household).filter(valid_to__isnull=True))
-        incomes = [queries.household_income(membership.household, m) for m in queries.previous_months(INCOME_MONTHS)]
+        months = queries.previous_months(INCOME_MONTHS)
+        by_month = queries.household_incomes((membership.household_id, month) for month in months)
+        incomes = [by_month[(membership.household_id, month)] for month in months]
     can_audit = has_permission(user, "residents.audit_person", person.municipality_id)
     centre = services.centre_of(person)
     notice = services.notice_ensure_default(centre=centre)
