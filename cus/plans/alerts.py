@@ -121,6 +121,11 @@ def action_alerts(user: Any, plan_ids: Sequence[Any], *, limit: int) -> list[Any
         PlanAlert.objects.filter(coordinator=user)
         .exclude(kind__in=list(INFORMATION_KINDS))
         .select_related("plan__person", "item__service", "goal")
+        # What the list shows (the plan's reference and person, the service, the goal): not the whole rows.
+        .only(
+            *("plan", "kind", "day", "severity", "params", "item", "goal", "plan__reference", "item__service__name"),
+            *("plan__person__first_name", "plan__person__second_name", "plan__person__last_name", "goal__description"),
+        )
         .order_by("rank", "day", "pk")
     )
     rows: list[PlanAlert] = []

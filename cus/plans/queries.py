@@ -541,7 +541,7 @@ def coordinator_home(user: Any, today: datetime.date | None = None) -> dict[str,
             rows[pk] = (rows[pk][0], *values)
     order = sorted(rows, key=lambda pk: (rows[pk][2] or FAR_FUTURE, rows[pk][0]))
     first = order[:HOME_PLANS]
-    found = with_next_dates(ServicePlan.objects.filter(pk__in=first), today).select_related("person", "coordinator")
+    found = with_next_dates(ServicePlan.objects.filter(pk__in=first), today).select_related("person")
     by_pk = {plan.pk: plan for plan in found}
     my_plans = with_deadlines([by_pk[pk] for pk in first if pk in by_pk], today)
     for plan in my_plans:
