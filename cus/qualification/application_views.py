@@ -9,7 +9,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_POST
 from cus.accounts.permissions import has_permission
 from cus.audit.services import record_access
 from cus.core.access import access_object
+from cus.core.pagination import CappedPaginator
 from cus.core.pdf import pdf_response
 from cus.core.views import apply_form_errors
 from cus.plans.services import LINKABLE_STATES
@@ -30,6 +30,8 @@ from cus.qualification.applications import Application, Attachment, Decision, St
 from cus.qualification.workflow import Track
 
 PAGE_SIZE = 25
+# A queue counts at most this many applications (the pages stop there; see CappedPaginator).
+QUEUE_COUNT_CAP = 1000
 READ_PURPOSE = gettext_lazy("Handling an application")
 QUEUE_TABS = (
     ("open", gettext_lazy("Open")),
@@ -107,7 +109,7 @@ def application_list(request: HttpRequest) -> HttpResponse:
         request,
         "qualification/application_list.html",
         {
-            "page": Paginator(applications, PAGE_SIZE).get_page(request.GET.get("page")),
+            "page": CappedPaginator(applications, PAGE_SIZE, cap=QUEUE_COUNT_CAP).get_page(request.GET.get("page")),
             "queue": queue,
             "tabs": QUEUE_TABS,
             "headers": _headers(sort),

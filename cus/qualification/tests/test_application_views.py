@@ -213,3 +213,24 @@ def test_the_screen_says_to_set_the_appeal_body_before_a_decision(login: Any, wo
     application.refresh_from_db()
     assert application.state == State.COMPLETE
     assert not application.decisions.exists()
+
+
+def test_a_long_queue_counts_up_to_the_cap_and_says_more_than(
+    login: Any, worker: Any, municipality: Any, monkeypatch: Any
+) -> None:
+    from cus.qualification import application_views
+
+    monkeypatch.setattr(application_views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(application_views, "QUEUE_COUNT_CAP", 4)
+    service = programme_service_for(municipality)
+    for _i in range(5):
+        _file(worker, service, person_with_income(municipality, incomes=["700"]))
+    client = login(worker)
+    html = client.get("/qualification/applications/?queue=all").content.decode()
+    assert "Strona 1 z ponad 2" in html
+    assert 'id="pages-capped"' in html
+    last = client.get("/qualification/applications/?queue=all&page=2").content.decode()
+    assert "Następna" not in last.split('aria-label="Strony"')[1], "no page past the cap"
+    monkeypatch.setattr(application_views, "QUEUE_COUNT_CAP", 5)
+    exact = client.get("/qualification/applications/?queue=all").content.decode()
+    assert "Strona 1 z 3" in exact and 'id="pages-capped"' not in exact
