@@ -15,8 +15,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def municipalities() -> None:
     Municipality.objects.bulk_create(
-        Municipality(teryt=f"1499{number:03d}", name=f"Gmina {number}", voivodeship="14")
-        for number in range(12)
+        Municipality(teryt=f"1499{number:03d}", name=f"Gmina {number}", voivodeship="14") for number in range(12)
     )
 
 
