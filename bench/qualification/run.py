@@ -130,14 +130,18 @@ director = User.objects.get(email="director@bench.example")
 today = timezone.localdate()
 with transaction.atomic():
     current = criterion_on(today)
-    current.valid_to = today - datetime.timedelta(days=1)
-    current.save()
-    new = IncomeCriterion.objects.create(
-        single_person=(current.single_person * Decimal("1.08")).quantize(Decimal("1")),
-        per_person_in_family=(current.per_person_in_family * Decimal("1.08")).quantize(Decimal("1")),
-        valid_from=today,
-        legal_basis="Rozporządzenie (benchmark)",
-    )
+    single = (current.single_person * Decimal("1.08")).quantize(Decimal("1"))
+    family = (current.per_person_in_family * Decimal("1.08")).quantize(Decimal("1"))
+    if current.valid_from == today:  # a kept database measured again the same day: the new one is amended
+        current.single_person, current.per_person_in_family = single, family
+        current.save()
+        new = current
+    else:
+        current.valid_to = today - datetime.timedelta(days=1)
+        current.save()
+        new = IncomeCriterion.objects.create(
+            single_person=single, per_person_in_family=family, valid_from=today, legal_basis="Rozporządzenie (benchmark)"
+        )
     (run,) = recalculation.start_for_criterion(actor=director, criterion=new)
 
 # The raw SQL read of the same rows: the qualified applications with what the fee is computed from, the open
