@@ -140,7 +140,10 @@ with transaction.atomic():
         current.valid_to = today - datetime.timedelta(days=1)
         current.save()
         new = IncomeCriterion.objects.create(
-            single_person=single, per_person_in_family=family, valid_from=today, legal_basis="Rozporządzenie (benchmark)"
+            single_person=single,
+            per_person_in_family=family,
+            valid_from=today,
+            legal_basis="Rozporządzenie (benchmark)",
         )
     (run,) = recalculation.start_for_criterion(actor=director, criterion=new)
 
