@@ -307,14 +307,15 @@ def _plan_figures(sections: dict[int, Section], plans: Any, period: rules.Period
 
 def _service_figures(sections: dict[int, Section], approved: Any, period: rules.Period) -> None:
     """Per catalog service and provider: items overlapping the period, their planned hours in it (from the item rows,
-    in closed form) and the hours delivered in it (one GROUP BY item over the delivery records of the approved plans'
-    items, from the index covering item, date, status and minutes; the items then tell each one's row)."""
+    in closed form) and the hours delivered in it (one GROUP BY item over the delivery records, from the index
+    covering item, date, status and minutes; the items then tell each one's row)."""
+    from cus.catalog.models import Organization, Service
     from cus.delivery.models import DeliveryRecord, RecordStatus
 
-    rows: dict[tuple[int, Any, Any], ServiceRow] = {}
+    rows: dict[tuple[int, str, str], ServiceRow] = {}
     # The ids of the (hundreds of thousands of) items, services and providers are read as text: they are only keys
-    # here, and text skips building a UUID object per value. Dates and hours are read as text too and converted
-    # once per distinct value (a few hundred days, a few hour amounts) instead of once per row.
+    # here, and text skips building a UUID object per value. Dates and hours are read as text too, and the names of
+    # the few services and providers apart, so each item row is a handful of short strings.
     items = (
         PlanItem.objects.filter(plan__in=approved)
         .filter(starts_on__lte=period.ends_on)
@@ -334,8 +335,6 @@ def _service_figures(sections: dict[int, Section], approved: Any, period: rules.
             "plan__municipality_id",
             "service_key",
             "provider_key",
-            "service__name",
-            "provider__name",
             "starts_text",
             "ends_text",
             "ended_text",
@@ -344,47 +343,60 @@ def _service_figures(sections: dict[int, Section], approved: Any, period: rules.
             "hours_text",
         )
     )
-    # Items share a few weekday patterns: each text is parsed once.
-    weekday_lists: dict[str | None, list[int]] = {}
-    dates: dict[str, datetime.date] = {}
+    # Items share a few schedules (start, end, frequency, weekdays): the visits of each are counted once, and each
+    # hours amount is parsed once.
+    visits_of: dict[tuple[str, str, str, str | None], int] = {}
     amounts: dict[str, Decimal] = {}
-
-    def day(text: str) -> datetime.date:
-        value = dates.get(text)
-        if value is None:
-            value = dates[text] = datetime.date.fromisoformat(text[:10])
-        return value
-
-    key_of: dict[Any, tuple[int, Any, Any]] = {}
-    for pk, mid, service_id, provider_id, service_name, provider_name, start, end, ended, frequency, days, per in items:
-        row = rows.get((mid, service_id, provider_id))
+    key_of: dict[str, tuple[int, str, str]] = {}
+    for pk, mid, service_id, provider_id, start, end, ended, frequency, days, per in items:
+        key = (mid, service_id, provider_id)
+        row = rows.get(key)
         if row is None:
-            row = rows[(mid, service_id, provider_id)] = ServiceRow(uuid.UUID(service_id), service_name, provider_name)
-        key_of[pk] = (mid, service_id, provider_id)
+            row = rows[key] = ServiceRow(service_id, "", "")
+        key_of[pk] = key
         row.items += 1
-        if days not in weekday_lists:
-            weekday_lists[days] = [int(d) for d in json.loads(days or "[]") or []]
-        visits = visits_within(day(start), day(ended or end), frequency, weekday_lists[days], period)
+        schedule = (start, ended or end, frequency, days)
+        visits = visits_of.get(schedule)
+        if visits is None:
+            weekdays = [int(d) for d in json.loads(days or "[]") or []]
+            first, last = datetime.date.fromisoformat(start[:10]), datetime.date.fromisoformat((ended or end)[:10])
+            visits = visits_of[schedule] = visits_within(first, last, frequency, weekdays, period)
         if per not in amounts:
             amounts[per] = Decimal(per)
         row.planned_hours += amounts[per] * visits
+    service_names = dict(
+        Service.objects.filter(pk__in={uuid.UUID(k[1]) for k in rows})
+        .annotate(key=Cast("pk", CharField()))
+        .values_list("key", "name")
+    )
+    provider_names = dict(
+        Organization.objects.filter(pk__in={uuid.UUID(k[2]) for k in rows})
+        .annotate(key=Cast("pk", CharField()))
+        .values_list("key", "name")
+    )
+    for (_mid, service_id, provider_id), row in rows.items():
+        row.service_id = uuid.UUID(service_id)
+        row.service, row.provider = service_names.get(service_id, ""), provider_names.get(provider_id, "")
+    records = DeliveryRecord.objects.filter(
+        status=RecordStatus.DELIVERED, date__gte=period.starts_on, date__lte=period.ends_on
+    )
+    if Municipality.objects.exclude(pk__in=list(sections)).exists():
+        # Other municipalities' records are left to the database; with all of them, the items read above already
+        # tell which records count (those of approved plans' items), and the index alone answers the sum.
+        records = records.filter(item_id__in=PlanItem.objects.filter(plan__in=approved).values("pk"))
     delivered = (
-        DeliveryRecord.objects.filter(
-            item_id__in=PlanItem.objects.filter(plan__in=approved).values("pk"),
-            status=RecordStatus.DELIVERED,
-            date__gte=period.starts_on,
-            date__lte=period.ends_on,
-        )
-        .values_list("item_id")
+        records.values_list("item_id")
         .annotate(minutes=Sum("minutes"), item_key=Cast("item_id", CharField()))
         .values_list("item_key", "minutes")
         .order_by()
     )
-    minutes_of: dict[tuple[int, Any, Any], int] = defaultdict(int)
+    minutes_of: dict[tuple[int, str, str], int] = defaultdict(int)
     for item_id, minutes in delivered:
-        # A record falls within its item's dates, so its item overlaps the period and has a row.
-        if item_id in key_of:
-            minutes_of[key_of[item_id]] += minutes or 0
+        # A record falls within its item's dates, so an approved plan's item with records in the period overlaps the
+        # period and has a row; other items' records are not counted.
+        key = key_of.get(item_id)
+        if key is not None:
+            minutes_of[key] += minutes or 0
     for key, minutes in minutes_of.items():
         rows[key].delivered_hours = _hours(minutes)
     for (mid, _service, _provider), row in sorted(rows.items(), key=lambda kv: (kv[1].service, kv[1].provider)):

@@ -241,7 +241,8 @@ def test_joint_centre_per_municipality(scene: dict[str, Any]) -> None:
     second: Any = MunicipalityFactory(name="Gmina Druga")
     world["centre"].municipalities.add(second)
     other = plan_world(second)  # its plans belong to the joint centre (the first centre of the municipality)
-    make_plan(other, starts_on=D(2026, 4, 6))
+    joint_plan = make_plan(other, starts_on=D(2026, 4, 6))
+    _visit(other, joint_plan.items.get(service=other["care_service"]), D(2026, 4, 6), 60)
     director = UserFactory(centre=world["centre"], roles=[Role.DIRECTOR], full_name="Dyrektor Wspólnego Centrum")
     result = summary.half_year_summary(director, H1_2026)
     assert result.is_joint
@@ -253,17 +254,22 @@ def test_joint_centre_per_municipality(scene: dict[str, Any]) -> None:
     # Mon/Wed/Fri 2 h from 6 Apr: 37 visits; Tuesdays 1.5 h from 7 Apr: 13 visits.
     assert [row.planned_hours for row in joint.services] == [Decimal("19.50"), Decimal("74.00")]
     assert joint.goals.open == 1
+    assert (first.delivered_hours, joint.delivered_hours) == (Decimal("11.00"), Decimal("1.00"))
     assert result.total.plans == 5
     assert result.total.planned_hours == Decimal("385.50")
     assert len(result.total.services) == 4  # the second municipality has services (and providers) of its own
     only_second = summary.half_year_summary(director, H1_2026, municipality_ids=[second.pk])
     assert only_second.total.plans == 1
     assert not only_second.is_joint
+    # Only the second municipality's records count when the first is not summarised.
+    assert only_second.total.delivered_hours == Decimal("1.00")
+    only_first = summary.half_year_summary(director, H1_2026, municipality_ids=[world["municipality"].pk])
+    assert only_first.total.delivered_hours == Decimal("11.00")
 
 
 def test_summary_queries_do_not_grow_with_plans(scene: dict[str, Any], django_assert_max_num_queries: Any) -> None:
     world = scene["world"]
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         summary.half_year_summary(world["organiser"], H1_2026)
 
 
