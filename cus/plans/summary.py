@@ -343,27 +343,39 @@ def _service_figures(sections: dict[int, Section], approved: Any, period: rules.
             "hours_text",
         )
     )
-    # Items share a few schedules (start, end, frequency, weekdays): the visits of each are counted once, and each
-    # hours amount is parsed once.
+    # Items share a few schedules (start, end, frequency, weekdays): the visits of each are counted once. A weekly
+    # item's visits in the period depend only on its dates clipped to the period, so most weekly items share one.
+    # Hours per visit have two decimal places: they are summed as whole hundredths of an hour, exactly.
+    period_start, period_end = period.starts_on.isoformat(), period.ends_on.isoformat()
     visits_of: dict[tuple[str, str, str, str | None], int] = {}
-    amounts: dict[str, Decimal] = {}
+    weekday_lists: dict[str | None, list[int]] = {}
+    hundredths_of: dict[str, int] = {}
     key_of: dict[str, tuple[int, str, str]] = {}
-    for pk, mid, service_id, provider_id, start, end, ended, frequency, days, per in items:
+    counts: dict[tuple[int, str, str], int] = defaultdict(int)
+    planned: dict[tuple[int, str, str], int] = defaultdict(int)
+    for pk, mid, service_id, provider_id, starts, ends, ended, frequency, days, per in items:
         key = (mid, service_id, provider_id)
-        row = rows.get(key)
-        if row is None:
-            row = rows[key] = ServiceRow(service_id, "", "")
         key_of[pk] = key
-        row.items += 1
-        schedule = (start, ended or end, frequency, days)
+        counts[key] += 1
+        start, end = starts[:10], (ended or ends)[:10]
+        if frequency == rules.Frequency.WEEKLY:
+            start, end = max(start, period_start), min(end, period_end)
+        schedule = (start, end, frequency, days)
         visits = visits_of.get(schedule)
         if visits is None:
-            weekdays = [int(d) for d in json.loads(days or "[]") or []]
-            first, last = datetime.date.fromisoformat(start[:10]), datetime.date.fromisoformat((ended or end)[:10])
+            weekdays = weekday_lists.get(days)
+            if weekdays is None:
+                weekdays = weekday_lists[days] = [int(d) for d in json.loads(days or "[]") or []]
+            first, last = datetime.date.fromisoformat(start), datetime.date.fromisoformat(end)
             visits = visits_of[schedule] = visits_within(first, last, frequency, weekdays, period)
-        if per not in amounts:
-            amounts[per] = Decimal(per)
-        row.planned_hours += amounts[per] * visits
+        hundredths = hundredths_of.get(per)
+        if hundredths is None:
+            hundredths = hundredths_of[per] = int(Decimal(per) * 100)
+        planned[key] += hundredths * visits
+    for key, count in counts.items():
+        rows[key] = ServiceRow(
+            uuid.UUID(key[1]), "", "", items=count, planned_hours=(Decimal(planned[key]) / 100).quantize(HOURS)
+        )
     service_names = dict(
         Service.objects.filter(pk__in={uuid.UUID(k[1]) for k in rows})
         .annotate(key=Cast("pk", CharField()))
@@ -375,7 +387,6 @@ def _service_figures(sections: dict[int, Section], approved: Any, period: rules.
         .values_list("key", "name")
     )
     for (_mid, service_id, provider_id), row in rows.items():
-        row.service_id = uuid.UUID(service_id)
         row.service, row.provider = service_names.get(service_id, ""), provider_names.get(provider_id, "")
     records = DeliveryRecord.objects.filter(
         status=RecordStatus.DELIVERED, date__gte=period.starts_on, date__lte=period.ends_on
@@ -400,7 +411,6 @@ def _service_figures(sections: dict[int, Section], approved: Any, period: rules.
     for key, minutes in minutes_of.items():
         rows[key].delivered_hours = _hours(minutes)
     for (mid, _service, _provider), row in sorted(rows.items(), key=lambda kv: (kv[1].service, kv[1].provider)):
-        row.planned_hours = row.planned_hours.quantize(HOURS)
         section = sections[mid]
         section.services.append(row)
         section.planned_hours += row.planned_hours

@@ -47,6 +47,11 @@ def test_visits_within_matches_the_rules(  # noqa: PLR0917
         1 for day in rules.visit_dates(rules.Period(start, end), frequency, weekdays) if window.contains(day)
     )
     assert summary.visits_within(start, end, frequency, weekdays, window) == expected
+    if frequency == rules.Frequency.WEEKLY:
+        # The summary counts a weekly item's visits from its dates clipped to the period: the same number.
+        first, last = max(start, window.starts_on), min(end, window.ends_on)
+        clipped = summary.visits_within(first, last, frequency, weekdays, window) if first <= last else 0
+        assert clipped == expected
 
 
 def test_parse_half() -> None:
