@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -158,14 +159,27 @@ def record_update(*, actor: Any, instance: models.Model, before: dict[str, Any],
     )
 
 
-def update_entry(*, actor: Any, instance: models.Model, before: dict[str, Any], message: str = "") -> AuditEntry:
-    """The entry ``record_update`` writes, not yet saved: for work on batches that insert many at once."""
+def update_entry(
+    *,
+    actor: Any,
+    instance: models.Model,
+    before: dict[str, Any],
+    message: str = "",
+    changed: Iterable[str] | None = None,
+) -> AuditEntry:
+    """The entry ``record_update`` writes, not yet saved: for work on batches that insert many at once. With
+    ``changed`` (attribute names), only those fields can differ from ``before``: the snapshot after is ``before``
+    with their new values, without reading every field again."""
+    if changed is None:
+        after = snapshot(instance)
+    else:
+        after = {**before, **{name: _json_value(getattr(instance, name)) for name in changed if name in before}}
     return build_entry(
         action=AuditAction.UPDATE,
         actor=actor,
         instance=instance,
         before=before,
-        after=snapshot(instance),
+        after=after,
         message=message,
     )
 

@@ -405,9 +405,9 @@ def _service_figures(sections: dict[int, Section], approved: Any, period: rules.
     for item_id, minutes in delivered:
         # A record falls within its item's dates, so an approved plan's item with records in the period overlaps the
         # period and has a row; other items' records are not counted.
-        key = key_of.get(item_id)
-        if key is not None:
-            minutes_of[key] += minutes or 0
+        item_row = key_of.get(item_id)
+        if item_row is not None:
+            minutes_of[item_row] += minutes or 0
     for key, minutes in minutes_of.items():
         rows[key].delivered_hours = _hours(minutes)
     for (mid, _service, _provider), row in sorted(rows.items(), key=lambda kv: (kv[1].service, kv[1].provider)):

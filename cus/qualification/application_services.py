@@ -349,7 +349,7 @@ class FeeOutcome:
     fee_per_month: Decimal
 
 
-def income_month_for(application: Application) -> datetime.date:
+def income_month_for(application: Any) -> datetime.date:
     """The month before the application was filed (PS art. 8 ust. 3: income of the month before)."""
     filed = timezone.localtime(application.filed_at).date().replace(day=1)
     return (filed - datetime.timedelta(days=1)).replace(day=1)
@@ -365,7 +365,7 @@ def household_facts(application: Application) -> tuple[Any, list[str]]:
     return _facts(membership, household_income(membership.household, income_month_for(application)))
 
 
-def household_facts_for(applications: Sequence[Application]) -> dict[Any, tuple[Any, list[str]]]:
+def household_facts_for(applications: Sequence[Any]) -> dict[Any, tuple[Any, list[str]]]:
     """``household_facts`` of many applications in a few queries (open memberships, members, sums of the
     declarations), whatever their number: application id → (income, problems), the same as one by one."""
     from cus.residents.queries import current_households, household_incomes

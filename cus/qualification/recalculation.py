@@ -20,7 +20,7 @@ from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connections, router, transaction
+from django.db import connections, models, router, transaction
 from django.db.models import F
 from django.tasks import task
 from django.utils import timezone
@@ -43,7 +43,7 @@ from cus.qualification.recalculation_models import (
 
 logger = logging.getLogger(__name__)
 
-BATCH_SIZE = 500
+BATCH_SIZE = 2000
 ZERO = Decimal("0.00")
 # The application fields a recalculation may change (its frozen qualification result).
 FEE_FIELDS = (
@@ -63,13 +63,12 @@ FEE_FIELDS = (
 )
 
 
-# What the computation reads of an application; the rest of the row is read only for the applications whose fee
-# changes (for the audit entry).
-COMPUTE_FIELDS = (
+# What the computation reads of an application, as plain values (no model instance is built for the rows of a
+# batch; the whole rows are read only for the applications whose fee changes, for the audit entry).
+ROW_FIELDS = (
     "id",
-    "municipality",
-    "person",
-    "programme_service",
+    "person_id",
+    "programme_service_id",
     "track",
     "filed_at",
     "units_per_month",
@@ -79,11 +78,6 @@ COMPUTE_FIELDS = (
     "fee_band",
     "fee_per_unit",
     "fee_per_month",
-    "household_members",
-    "criterion",
-    "fee_table",
-    "income_percent",
-    "fee_percent",
 )
 # What a recalculation sets on an application whose fee changed (attribute names).
 APPLIED_FIELDS = (
@@ -99,6 +93,69 @@ APPLIED_FIELDS = (
     "fee_per_unit",
     "fee_per_month",
 )
+# The whole application row (for the audit snapshots), and what the audit entry's label of the person needs.
+WHOLE_ROW = tuple(field.name for field in Application._meta.concrete_fields)
+PERSON_LABEL_FIELDS = ("first_name", "second_name", "last_name", "birth_date")
+# The columns of a row of the report, in the order ``_change`` gives them.
+CHANGE_FIELDS = (
+    "run",
+    "application",
+    "outcome",
+    "old_fee_per_unit",
+    "old_fee_per_month",
+    "old_income_per_person",
+    "old_criterion",
+    "old_band",
+    "new_fee_per_unit",
+    "new_fee_per_month",
+    "new_income_per_person",
+    "new_criterion",
+    "new_band",
+    "reason",
+)
+
+
+class _Row:
+    """An application of a batch as the computation reads it: the ``ROW_FIELDS`` columns, its service of the
+    programme and its municipality (shared by the run)."""
+
+    __slots__ = (*ROW_FIELDS, "municipality_id", "programme_service")
+    id: Any
+    person_id: Any
+    programme_service_id: Any
+    track: str
+    filed_at: Any
+    units_per_month: Decimal | None
+    income_per_person: Decimal | None
+    single_person: bool | None
+    criterion_amount: Decimal | None
+    fee_band: str
+    fee_per_unit: Decimal | None
+    fee_per_month: Decimal | None
+    municipality_id: int
+    programme_service: ProgrammeService
+
+    def __init__(self, values: Sequence[Any], municipality_id: int, service: ProgrammeService) -> None:
+        for name, value in zip(ROW_FIELDS, values, strict=True):
+            setattr(self, name, value)
+        self.municipality_id = municipality_id
+        self.programme_service = service
+
+    @property
+    def pk(self) -> Any:
+        return self.id
+
+
+class _Outcome:
+    """What the computation found for one application: the row of the report and, for a changed fee, the values to
+    write to the application."""
+
+    __slots__ = ("applied", "outcome", "row")
+
+    def __init__(self, outcome: str, row: tuple[Any, ...], applied: dict[str, Any] | None = None) -> None:
+        self.outcome = outcome
+        self.row = row
+        self.applied = applied
 
 
 def qualified_in(municipality_id: int) -> Any:
@@ -180,17 +237,16 @@ class _Context:
         self.facts: dict[Any, tuple[Any, list[str]]] = {}
         self._services: dict[Any, ProgrammeService] = {}
 
-    def attach(self, applications: Sequence[Application]) -> None:
-        """Give each application its service of the programme (with the catalog service and the programme) and its
-        municipality from what the run has read already; services not seen yet are read in one query."""
-        missing = {a.programme_service_id for a in applications} - self._services.keys()
+    def rows(self, values: list[Sequence[Any]]) -> list[_Row]:
+        """The batch's applications with their service of the programme (with the catalog service and the
+        programme) from what the run has read already; services not seen yet are read in one query."""
+        missing = {v[2] for v in values} - self._services.keys()
         if missing:
             self._services.update(ProgrammeService.objects.select_related("service", "programme").in_bulk(missing))
-        for application in applications:
-            application.programme_service = self._services[application.programme_service_id]
-            application.municipality = self.run.municipality
+        municipality_id = self.run.municipality_id
+        return [_Row(v, municipality_id, self._services[v[2]]) for v in values]
 
-    def table(self, application: Application) -> tuple[FeeTable, fees.FeeTable] | None:
+    def table(self, application: Any) -> tuple[FeeTable, fees.FeeTable] | None:
         from cus.qualification.application_services import fee_table_for
 
         key = (application.programme_service.service_id, application.track)
@@ -229,31 +285,30 @@ def run_recalculation(run_id: int) -> RecalculationRun | None:
 def _process_batch(context: _Context, ids: Sequence[Any]) -> None:
     from cus.qualification.application_services import household_facts_for
 
-    applications = list(
-        Application.objects.select_for_update(of=("self",))
-        .filter(pk__in=ids, state=State.QUALIFIED)
-        .only(*COMPUTE_FIELDS)
-        .order_by("pk")
+    # The batch's rows are locked and read as plain values; what the applications share is read once per run
+    # (services, the municipality), what is their own once per batch (the household facts, the whole rows of the
+    # changed ones for the audit trail): a few queries a batch, and no model instance per application.
+    rows = context.rows(
+        list(
+            Application.objects.select_for_update(of=("self",))
+            .filter(pk__in=ids, state=State.QUALIFIED)
+            .order_by("pk")
+            .values_list(*ROW_FIELDS)
+        )
     )
-    # What the applications share is read once per run (services, the municipality), what is their own once per
-    # batch (the household facts, the whole rows of the changed ones for the audit trail): a few queries a batch.
-    context.attach(applications)
-    context.facts = household_facts_for(
-        [a for a in applications if a.programme_service.fee_kind == ProgrammeFeeKind.INCOME]
-    )
-    changes = []
+    context.facts = household_facts_for([r for r in rows if r.programme_service.fee_kind == ProgrammeFeeKind.INCOME])
+    report: list[Sequence[Any]] = []
     changed = []
     counts = {outcome: 0 for outcome in RecalculationOutcome.values}
-    now = timezone.now()
-    for application in applications:
-        change = _recalculate(context, application)
-        counts[change.outcome] += 1
-        changes.append(change)
-        if change.outcome == RecalculationOutcome.CHANGED:
-            changed.append((application, change))
-    _insert(RecalculationChange, changes)
+    for row in rows:
+        result = _recalculate(context, row)
+        counts[result.outcome] += 1
+        report.append(result.row)
+        if result.applied is not None:
+            changed.append((row, result))
+    _insert_rows(RecalculationChange, CHANGE_FIELDS, report)
     if changed:
-        _apply(context, changed, now)
+        _apply(context, changed, timezone.now())
     RecalculationRun.objects.filter(pk=context.run.pk).update(
         # The ids that left the qualified state since the run started count as processed, too.
         processed=F("processed") + len(ids),
@@ -263,22 +318,36 @@ def _process_batch(context: _Context, ids: Sequence[Any]) -> None:
     )
 
 
-def _apply(context: _Context, changed: list[tuple[Application, RecalculationChange]], now: Any) -> None:
+def _apply(context: _Context, changed: list[tuple[_Row, _Outcome]], now: Any) -> None:
     """Write the changed fees to the applications (whole rows, read again in one query, so that the audit entry
     has the application before and after), with one audit entry and one history event each."""
-    rows = Application.objects.select_related("person", "municipality").in_bulk([a.pk for a, _c in changed])
+    whole = (
+        Application.objects.select_related("person")
+        .only(*WHOLE_ROW, *(f"person__{name}" for name in PERSON_LABEL_FIELDS))
+        .in_bulk([row.pk for row, _r in changed])
+    )
+    fee_attributes = [f.attname for f in Application._meta.concrete_fields if f.name in FEE_FIELDS]
     entries = []
     events = []
     updated = []
-    for computed, change in changed:
-        application = rows[computed.pk]
+    for row, result in changed:
+        application = whole[row.pk]
+        application.municipality = context.run.municipality
         before = snapshot(application)
-        for name in APPLIED_FIELDS:
-            setattr(application, name, getattr(computed, name))
-        application.fee_computed_at = now
+        for name, value in (result.applied or {}).items():
+            setattr(application, name, value)
+        application.fee_computed_at = application.updated_at = now
         updated.append(application)
-        message = _fee_message(change)
-        entries.append(update_entry(actor=context.run.started_by, instance=application, before=before, message=message))
+        message = _fee_message(result.row)
+        entries.append(
+            update_entry(
+                actor=context.run.started_by,
+                instance=application,
+                before=before,
+                message=message,
+                changed=fee_attributes,
+            )
+        )
         events.append(
             ApplicationEvent(
                 application=application,
@@ -294,6 +363,50 @@ def _apply(context: _Context, changed: list[tuple[Application, RecalculationChan
     _insert(ApplicationEvent, events)
 
 
+# The Python types that ``get_db_prep_save`` of these field classes gives back unchanged, on every backend.
+_PLAIN_TYPES: tuple[tuple[type[models.Field], frozenset[type]], ...] = (
+    (models.BooleanField, frozenset({bool, type(None)})),
+    (models.IntegerField, frozenset({int, type(None)})),
+    (models.DecimalField, frozenset({Decimal, type(None)})),
+    (models.CharField, frozenset({str, type(None)})),
+    (models.TextField, frozenset({str, type(None)})),
+)
+
+
+def _preparer(field: Any, connection: Any) -> Any:
+    """A function preparing a value of ``field`` as ``get_db_prep_save`` does: a value of a type the field would
+    return unchanged passes as it is, anything else goes through the field (a relation is prepared as its target,
+    but an empty string always goes through it)."""
+    prepare = field.get_db_prep_save
+    target = field.target_field if field.is_relation else field
+    plain = next((types for kind, types in _PLAIN_TYPES if isinstance(target, kind)), frozenset())
+    if field.is_relation:
+        plain = plain - {str}
+    if not plain:
+        return partial(prepare, connection=connection)
+
+    def prepared(value: Any) -> Any:
+        return value if type(value) in plain else prepare(value, connection)
+
+    return prepared
+
+
+def _insert_rows(model: Any, names: Sequence[str], rows: list[Sequence[Any]]) -> None:
+    """Insert many new rows given as values of the fields ``names`` (the primary key assigned by the database), as
+    one parametrised INSERT run for all rows (``executemany``), each value prepared as the field would."""
+    if not rows:
+        return
+    fields = [model._meta.get_field(name) for name in names]
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - quoted names from the model, values as parameters
+        quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields), ", ".join(["%s"] * len(fields))
+    )
+    preparers = [_preparer(f, connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [[p(v) for p, v in zip(preparers, row, strict=True)] for row in rows])
+
+
 def _update(model: Any, objects: list[Any], names: Sequence[str]) -> None:
     """``bulk_update`` of these fields of many rows as one parametrised UPDATE by primary key run for all rows
     (``executemany``): the ORM's ``bulk_update`` builds a CASE of every row for every field, which costs more than
@@ -307,74 +420,82 @@ def _update(model: Any, objects: list[Any], names: Sequence[str]) -> None:
     sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608 - quoted names from the model, values as parameters
         quote(model._meta.db_table), ", ".join(f"{quote(f.column)} = %s" for f in fields), quote(pk.column)
     )
+    preparers = [_preparer(f, connection) for f in [*fields, pk]]
     with connection.cursor() as cursor:
         cursor.executemany(
             sql,
-            [
-                [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields]
-                + [pk.get_db_prep_save(obj.pk, connection)]
-                for obj in objects
-            ],
+            [[p(getattr(obj, f.attname)) for p, f in zip(preparers, [*fields, pk], strict=True)] for obj in objects],
         )
 
 
 def _insert(model: Any, objects: list[Any]) -> None:
-    """``bulk_create`` of many new rows whose primary key the database assigns, without the ORM's per-value
-    compilation: one parametrised INSERT run for all rows (``executemany``), the values prepared by the fields
-    themselves (``get_db_prep_save``), so the rows are the ones ``bulk_create`` would write; no signals (neither
-    sends any)."""
+    """``bulk_create`` of many new model instances whose primary key the database assigns: ``_insert_rows`` of
+    their field values (``pre_save`` as ``bulk_create`` calls it); no signals (neither sends any)."""
     if not objects:
         return
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    connection = connections[router.db_for_write(model)]
-    quote = connection.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - quoted names from the model, values as parameters
-        quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields), ", ".join(["%s"] * len(fields))
-    )
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            sql, [[f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields] for obj in objects]
-        )
+    _insert_rows(model, [f.name for f in fields], [[f.pre_save(obj, True) for f in fields] for obj in objects])
 
 
-def _fee_message(change: RecalculationChange) -> str:
+def _fee_message(row: Sequence[Any]) -> str:
+    values = dict(zip(CHANGE_FIELDS, row, strict=True))
     return (
-        f"Fee recalculated: {change.old_fee_per_unit} → {change.new_fee_per_unit} PLN per unit, "
-        f"{change.old_fee_per_month} → {change.new_fee_per_month} PLN a month."
+        f"Fee recalculated: {values['old_fee_per_unit']} → {values['new_fee_per_unit']} PLN per unit, "
+        f"{values['old_fee_per_month']} → {values['new_fee_per_month']} PLN a month."
     )
 
 
-def _change(application: Application, context: _Context, outcome: str, **fields: Any) -> RecalculationChange:
-    """A row of the report; the "before" values come from the application as it still is."""
-    return RecalculationChange(
-        run=context.run,
-        application=application,
-        outcome=outcome,
-        old_fee_per_unit=application.fee_per_unit,
-        old_fee_per_month=application.fee_per_month,
-        old_income_per_person=application.income_per_person,
-        old_criterion=application.criterion_amount,
-        old_band=application.fee_band,
-        **fields,
+def _change(
+    application: _Row,
+    context: _Context,
+    outcome: str,
+    *,
+    new_fee_per_unit: Decimal | None = None,
+    new_fee_per_month: Decimal | None = None,
+    new_income_per_person: Decimal | None = None,
+    new_criterion: Decimal | None = None,
+    new_band: str = "",
+    reason: str = "",
+) -> tuple[Any, ...]:
+    """A row of the report (``CHANGE_FIELDS``); the "before" values come from the application as it still is."""
+    return (
+        context.run.pk,
+        application.pk,
+        outcome,
+        application.fee_per_unit,
+        application.fee_per_month,
+        application.income_per_person,
+        application.criterion_amount,
+        application.fee_band,
+        new_fee_per_unit,
+        new_fee_per_month,
+        new_income_per_person,
+        new_criterion,
+        new_band,
+        reason,
     )
 
 
-def _recalculate(context: _Context, application: Application) -> RecalculationChange:
+def _recalculate(context: _Context, application: _Row) -> _Outcome:
     try:
         return _compute(context, application)
     except (ValidationError, ValueError, ArithmeticError) as exc:
         messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
-        return _change(application, context, RecalculationOutcome.FAILED, reason=" ".join(messages))
+        return _Outcome(
+            RecalculationOutcome.FAILED,
+            _change(application, context, RecalculationOutcome.FAILED, reason=" ".join(messages)),
+        )
     except Exception:
         logger.exception("Recalculation of application %s failed", application.pk)
-        return _change(
-            application, context, RecalculationOutcome.FAILED, reason=_("Unexpected error; see the server log.")
+        return _Outcome(
+            RecalculationOutcome.FAILED,
+            _change(
+                application, context, RecalculationOutcome.FAILED, reason=_("Unexpected error; see the server log.")
+            ),
         )
 
 
-def _compute(context: _Context, application: Application) -> RecalculationChange:
-    from cus.qualification.application_services import household_facts
-
+def _compute(context: _Context, application: _Row) -> _Outcome:
     service = application.programme_service
     units = application.units_per_month
     if units is None or units <= 0:
@@ -384,8 +505,7 @@ def _compute(context: _Context, application: Application) -> RecalculationChange
             ZERO if service.fee_kind == ProgrammeFeeKind.FREE else fees.round_grosz(Decimal(service.fee_amount or 0))
         )
         return _settle(context, application, per_unit=per_unit, per_month=fees.round_grosz(per_unit * units))
-    facts = context.facts.get(application.pk)
-    income, problems = facts if facts is not None else household_facts(application)
+    income, problems = context.facts[application.pk]
     if problems:
         raise ValidationError(problems)
     if context.criterion is None:
@@ -422,6 +542,7 @@ def _compute(context: _Context, application: Application) -> RecalculationChange
         with_old_income = fee(old_income)
         kept = with_old_income.fee_per_unit != result.fee_per_unit
         result = with_old_income
+    band = result.band.label()
     return _settle(
         context,
         application,
@@ -430,15 +551,15 @@ def _compute(context: _Context, application: Application) -> RecalculationChange
         kept=kept,
         new_income=new_income,
         new_criterion=amount,
-        new_band=result.band.label(),
+        new_band=band,
         apply={
             "income_per_person": result.income_per_person,
             "household_members": income.members,
             "single_person": single,
-            "criterion": context.criterion,
+            "criterion_id": context.criterion.pk,
             "criterion_amount": amount,
-            "fee_table": table,
-            "fee_band": result.band.label(),
+            "fee_table_id": table.pk,
+            "fee_band": band,
             "income_percent": result.income_percent,
             "fee_percent": result.fee_percent,
         },
@@ -447,7 +568,7 @@ def _compute(context: _Context, application: Application) -> RecalculationChange
 
 def _settle(
     context: _Context,
-    application: Application,
+    application: _Row,
     *,
     per_unit: Decimal,
     per_month: Decimal,
@@ -456,7 +577,7 @@ def _settle(
     new_criterion: Decimal | None = None,
     new_band: str = "",
     apply: dict[str, Any] | None = None,
-) -> RecalculationChange:
+) -> _Outcome:
     changed = per_unit != application.fee_per_unit or per_month != application.fee_per_month
     if changed:
         outcome = RecalculationOutcome.CHANGED
@@ -464,7 +585,7 @@ def _settle(
         outcome = RecalculationOutcome.KEPT
     else:
         outcome = RecalculationOutcome.UNCHANGED
-    change = _change(
+    row = _change(
         application,
         context,
         outcome,
@@ -474,12 +595,10 @@ def _settle(
         new_criterion=new_criterion,
         new_band=new_band,
     )
-    if changed:  # only a changed fee is written back to the application (with what it was computed from)
-        for name, value in (apply or {}).items():
-            setattr(application, name, value)
-        application.fee_per_unit = per_unit
-        application.fee_per_month = per_month
-    return change
+    if not changed:
+        return _Outcome(outcome, row)
+    # Only a changed fee is written back to the application (with what it was computed from).
+    return _Outcome(outcome, row, {**(apply or {}), "fee_per_unit": per_unit, "fee_per_month": per_month})
 
 
 # --- reads (screens and API) ---------------------------------------------------------------------------------------

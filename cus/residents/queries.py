@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import CharField, Q, QuerySet, Sum
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from cus.audit.models import AuditEntry
@@ -136,57 +138,73 @@ def household_incomes(wanted: Iterable[tuple[Any, datetime.date]]) -> dict[tuple
     """``household_income`` of many (household id, month) pairs at once, in two queries whatever their number
     (the members of the households, the sums of their declarations for the months; a third one for the names of
     members who declared nothing): the same results as ``household_income`` pair by pair, for work on batches such
-    as the recalculation of fees."""
+    as the recalculation of fees.
+
+    The members' ids are only keys here: they are read as text (as the database spells them), which spares building
+    a UUID object for each of the thousands of values of a batch."""
     pairs = {(household_id, month_start(month)) for household_id, month in wanted}
     if not pairs:
         return {}
     household_ids = {household_id for household_id, _month in pairs}
     months = {month for _household_id, month in pairs}
     first, last = min(months), month_end(max(months))
-    members_of: dict[Any, list[tuple[Any, Any, datetime.date, datetime.date | None]]] = {}
+    # The households as the caller names them, by their text as the database spells it (one UUID each).
+    household_of_key: dict[str, Any] = {}
+    members_of: dict[Any, list[tuple[str, datetime.date, datetime.date | None]]] = {}
     rows = (
         HouseholdMember.objects.filter(household_id__in=household_ids, valid_from__lte=last)
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=first))
+        .annotate(household_key=Cast("household_id", CharField()), member_key=Cast("id", CharField()))
         .order_by("valid_from", "id")  # the members' default ordering, as household.members gives them
-        .values_list("household_id", "id", "person_id", "valid_from", "valid_to")
+        .values_list("household_key", "member_key", "valid_from", "valid_to")
     )
-    for household_id, pk, person_id, valid_from, valid_to in rows:
-        members_of.setdefault(household_id, []).append((pk, person_id, valid_from, valid_to))
+    for household_key, member_key, valid_from, valid_to in rows:
+        household_id = household_of_key.get(household_key)
+        if household_id is None:
+            household_id = household_of_key[household_key] = uuid.UUID(household_key)
+        members_of.setdefault(household_id, []).append((member_key, valid_from, valid_to))
+    month_ends = {month: month_end(month) for month in months}
     in_month = {
         (household_id, month): [
-            (pk, person_id)
-            for pk, person_id, valid_from, valid_to in members_of.get(household_id, [])
-            if valid_from <= month_end(month) and (valid_to is None or valid_to >= month)
+            member_key
+            for member_key, valid_from, valid_to in members_of.get(household_id, [])
+            if valid_from <= month_ends[month] and (valid_to is None or valid_to >= month)
         ]
         for household_id, month in pairs
     }
-    member_ids = {pk for members in in_month.values() for pk, _person_id in members}
-    sums: dict[datetime.date, dict[Any, Any]] = {month: {} for month in months}
+    # Each member's declarations of the very months asked about: one condition per month.
+    members_by_month: dict[datetime.date, set[str]] = {month: set() for month in months}
+    for (_household_id, month), keys in in_month.items():
+        members_by_month[month].update(keys)
+    wanted_rows = Q()
+    for month, month_members in members_by_month.items():
+        if month_members:
+            wanted_rows |= Q(month=month, member_id__in=month_members)
+    sums: dict[datetime.date, dict[str, Any]] = {month: {} for month in months}
+    declarations = IncomeDeclaration.objects.filter(wanted_rows) if wanted_rows else IncomeDeclaration.objects.none()
     declared = (
-        IncomeDeclaration.objects.filter(member_id__in=member_ids, month__in=months)
-        .values_list("member", "month")
+        declarations.annotate(member_key=Cast("member_id", CharField()))
+        .values_list("member_key", "month")
         .annotate(total=Sum("net_amount"))
-        .values_list("member", "month", "total")
+        .values_list("member_key", "month", "total")
         .order_by()
     )
-    for member_id, month, total in declared:
-        sums[month][member_id] = total
-    silent = {
-        person_id
-        for (_household_id, month), members in in_month.items()
-        for pk, person_id in members
-        if pk not in sums[month]
-    }
-    persons = Person.objects.in_bulk(silent) if silent else {}
+    for member_key, month, total in declared:
+        sums[month][member_key] = total
+    silent = {key for (_household_id, month), keys in in_month.items() for key in keys if key not in sums[month]}
+    names: dict[str, str] = {}
+    if silent:
+        for member in (
+            HouseholdMember.objects.filter(pk__in=[uuid.UUID(key) for key in silent])
+            .annotate(member_key=Cast("id", CharField()))
+            .select_related("person")
+        ):
+            names[member.member_key] = member.person.full_name
     incomes = {}
-    for (household_id, month), members in in_month.items():
-        person_of = dict(members)
-        month_sums = {pk: sums[month][pk] for pk, _person_id in members if pk in sums[month]}
+    for (household_id, month), keys in in_month.items():
+        month_sums = sums[month]
         incomes[(household_id, month)] = _income(
-            month,
-            [pk for pk, _person_id in members],
-            month_sums,
-            lambda pk, person_of=person_of: persons[person_of[pk]].full_name,  # type: ignore[misc]
+            month, keys, {key: month_sums[key] for key in keys if key in month_sums}, names.__getitem__
         )
     return incomes
 

@@ -8,10 +8,12 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from cus.accounts.roles import Role
 from cus.audit.models import AuditEntry
+from cus.audit.services import snapshot
 from cus.programme.models import ProgrammeFeeKind
 from cus.qualification import application_services, recalculation, services
 from cus.qualification.applications import Application, ApplicationEvent
@@ -106,6 +108,13 @@ def test_a_new_criterion_moves_programme_fees(
     entry = AuditEntry.objects.get(object_id=str(application.pk), message__startswith="Fee recalculated")
     assert entry.before["fee_per_unit"] == str(old_unit)
     assert entry.after["fee_per_unit"] == "0.00"
+    # The snapshot after is the application as saved, whole; the change is dated.
+    assert entry.after == snapshot(application)
+    assert {"fee_per_unit", "fee_per_month", "criterion_id", "updated_at"} <= set(entry.changed_fields)
+    assert application.updated_at == application.fee_computed_at
+    assert application.updated_at >= run.started_at
+    assert entry.person_id == str(application.person_id)
+    assert entry.municipality_id == municipality.pk
     assert ApplicationEvent.objects.filter(application=application, action="recalculate_fee").count() == 1
 
 
@@ -244,3 +253,30 @@ def test_a_run_is_processed_once(worker: Any, municipality: Any, django_capture_
     run = manual_run(worker, municipality, django_capture_on_commit_callbacks)
     assert run.status == RecalculationStatus.DONE
     assert recalculation.run_recalculation(run.pk) is None
+
+
+def test_batch_rows_are_prepared_as_the_fields_would_prepare_them() -> None:
+    """The report rows and the applications' updates are written with values prepared as ``get_db_prep_save``
+    would: plain values of plain columns as they are, anything else through the field."""
+    import uuid
+
+    from django.db import connection
+
+    # Every column of the report is written.
+    columns = {f.name for f in RecalculationChange._meta.concrete_fields if not f.primary_key}
+    assert set(recalculation.CHANGE_FIELDS) == columns
+    samples = [None, "", "zmieniona", 7, True, Decimal("12.30"), Decimal("0.00"), uuid.uuid4()]
+    for model, names in (
+        (RecalculationChange, recalculation.CHANGE_FIELDS),
+        (Application, (*recalculation.FEE_FIELDS, "id")),
+    ):
+        for name in names:
+            field = model._meta.get_field(name)
+            prepare = recalculation._preparer(field, connection)
+            for value in samples:
+                try:
+                    expected = field.get_db_prep_save(value, connection)
+                except (ValidationError, TypeError, ValueError, AttributeError):
+                    continue  # a value this field cannot hold is no sample for it
+                assert prepare(value) == expected, (model.__name__, name, value)
+                assert type(prepare(value)) is type(expected), (model.__name__, name, value)
