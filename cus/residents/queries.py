@@ -172,18 +172,19 @@ def household_incomes(wanted: Iterable[tuple[Any, datetime.date]]) -> dict[tuple
         ]
         for household_id, month in pairs
     }
-    # Each member's declarations of the very months asked about: one condition per month.
-    members_by_month: dict[datetime.date, set[str]] = {month: set() for month in months}
-    for (_household_id, month), keys in in_month.items():
-        members_by_month[month].update(keys)
+    # The declarations of the households' members for the very months asked about: one condition per month, the
+    # members chosen by a subquery on their households (no list of thousands of member ids to send).
+    households_by_month: dict[datetime.date, set[Any]] = {month: set() for month in months}
+    for household_id, month in pairs:
+        households_by_month[month].add(household_id)
     wanted_rows = Q()
-    for month, month_members in members_by_month.items():
-        if month_members:
-            wanted_rows |= Q(month=month, member_id__in=month_members)
+    for month, month_households in households_by_month.items():
+        members = HouseholdMember.objects.filter(household_id__in=month_households).values("pk")
+        wanted_rows |= Q(month=month, member_id__in=members)
     sums: dict[datetime.date, dict[str, Any]] = {month: {} for month in months}
-    declarations = IncomeDeclaration.objects.filter(wanted_rows) if wanted_rows else IncomeDeclaration.objects.none()
     declared = (
-        declarations.annotate(member_key=Cast("member_id", CharField()))
+        IncomeDeclaration.objects.filter(wanted_rows)
+        .annotate(member_key=Cast("member_id", CharField()))
         .values_list("member_key", "month")
         .annotate(total=Sum("net_amount"))
         .values_list("member_key", "month", "total")
