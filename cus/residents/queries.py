@@ -29,6 +29,8 @@ PERSON_SORTS = {
     "created": ("created_at",),
 }
 GROSZ = Decimal("0.01")
+# Up to this many members, a household income read looks their declarations up by member id.
+FEW_MEMBERS = 50
 
 
 def persons_for(
@@ -172,24 +174,33 @@ def household_incomes(wanted: Iterable[tuple[Any, datetime.date]]) -> dict[tuple
         ]
         for household_id, month in pairs
     }
-    # The declarations of the households' members for the very months asked about: one condition per month, the
-    # members chosen by a subquery on their households (no list of thousands of member ids to send).
-    households_by_month: dict[datetime.date, set[Any]] = {month: set() for month in months}
-    for household_id, month in pairs:
-        households_by_month[month].add(household_id)
-    wanted_rows = Q()
-    for month, month_households in households_by_month.items():
-        members = HouseholdMember.objects.filter(household_id__in=month_households).values("pk")
-        wanted_rows |= Q(month=month, member_id__in=members)
+    # The sums of the declarations of the members for the months asked about. A few members (a person's page): by
+    # their ids. Many (a batch): one SELECT per month, the members chosen by a subquery on their households, joined
+    # by UNION ALL, so each arm is an index lookup by member and month on both databases (one WHERE with an OR per
+    # month made PostgreSQL scan every declaration, and a join let SQLite walk the whole month).
+    member_keys = {key for keys in in_month.values() for key in keys}
+    if len(member_keys) <= FEW_MEMBERS:
+        arms = [IncomeDeclaration.objects.filter(member_id__in=member_keys, month__in=months)]
+    else:
+        households_by_month: dict[datetime.date, set[Any]] = {month: set() for month in months}
+        for household_id, month in pairs:
+            households_by_month[month].add(household_id)
+        arms = [
+            IncomeDeclaration.objects.filter(
+                month=month,
+                member_id__in=HouseholdMember.objects.filter(household_id__in=month_households).values("pk"),
+            )
+            for month, month_households in sorted(households_by_month.items())
+        ]
     sums: dict[datetime.date, dict[str, Any]] = {month: {} for month in months}
-    declared = (
-        IncomeDeclaration.objects.filter(wanted_rows)
-        .annotate(member_key=Cast("member_id", CharField()))
-        .values_list("member_key", "month")
-        .annotate(total=Sum("net_amount"))
+    sums_by_arm = [
+        arm.values_list("member_id", "month")
+        .annotate(total=Sum("net_amount"), member_key=Cast("member_id", CharField()))
         .values_list("member_key", "month", "total")
         .order_by()
-    )
+        for arm in arms
+    ]
+    declared = sums_by_arm[0].union(*sums_by_arm[1:], all=True).order_by() if len(arms) > 1 else sums_by_arm[0]
     for member_key, month, total in declared:
         sums[month][member_key] = total
     silent = {key for (_household_id, month), keys in in_month.items() for key in keys if key not in sums[month]}
