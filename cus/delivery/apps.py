@@ -6,3 +6,8 @@ class DeliveryConfig(AppConfig):
     name = "cus.delivery"
     label = "delivery"
     verbose_name = _("Delivery of services")
+
+    def ready(self) -> None:
+        from cus.delivery import months
+
+        months.connect()

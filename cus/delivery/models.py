@@ -184,6 +184,29 @@ class CorrectionStatus(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
 
 
+class DeliveryMonth(models.Model):
+    """The minutes delivered for a plan item in a calendar month, kept with the records: every save or removal of a
+    record counts its item's months again (``months.recount``). Reports over many items (the half-year summary of
+    art. 46) read one row per item and month here instead of every record."""
+
+    item = models.ForeignKey("plans.PlanItem", on_delete=models.CASCADE, related_name="+", verbose_name=_("plan item"))
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    minutes = models.PositiveIntegerField(_("minutes delivered"))
+
+    class Meta:
+        ordering = ["item", "month"]
+        constraints = [models.UniqueConstraint(fields=["item", "month"], name="delivery_month_unique")]
+        indexes = [
+            # The sums of a period per item from the index alone.
+            models.Index(fields=["item", "month", "minutes"], name="delivery_month_cover_idx"),
+        ]
+        verbose_name = _("minutes delivered in a month")
+        verbose_name_plural = _("minutes delivered by month")
+
+    def __str__(self) -> str:
+        return f"{self.month:%m.%Y}: {self.minutes} min"
+
+
 class CorrectionRequest(models.Model):
     """A provider's correction of a record after its own correction window: the coordinator accepts or rejects it."""
 

@@ -2,9 +2,10 @@
 (art. 46 ust. 2).
 
 Built from aggregate queries: plans are counted with GROUP BY, delivered hours come from one GROUP BY over the
-delivery records, and only the planned hours are computed in Python — from the item rows, with a closed-form count of
-the visits in the half-year (the same figures as ``rules.planned_visits``, without walking the days), so the summary
-stays fast for tens of thousands of plans and millions of records.
+items' monthly totals of delivered minutes (``DeliveryMonth``, kept with the delivery records), and only the planned
+hours are computed in Python — from the item rows, with a closed-form count of the visits in the half-year (the same
+figures as ``rules.planned_visits``, without walking the days), so the summary stays fast for tens of thousands of
+plans and millions of records.
 
 Which plans: those of the user's municipalities active at any time in the half-year — started on or before its last
 day and not ended (or closed) before its first day. Plans cancelled before approval were never in force and are left
@@ -307,10 +308,10 @@ def _plan_figures(sections: dict[int, Section], plans: Any, period: rules.Period
 
 def _service_figures(sections: dict[int, Section], approved: Any, period: rules.Period) -> None:
     """Per catalog service and provider: items overlapping the period, their planned hours in it (from the item rows,
-    in closed form) and the hours delivered in it (one GROUP BY item over the delivery records, from the index
-    covering item, date, status and minutes; the items then tell each one's row)."""
+    in closed form) and the hours delivered in it (one GROUP BY item over the items' monthly totals of delivered
+    minutes, ``DeliveryMonth``; the items then tell each one's row)."""
     from cus.catalog.models import Organization, Service
-    from cus.delivery.models import DeliveryRecord, RecordStatus
+    from cus.delivery.models import DeliveryMonth
 
     rows: dict[tuple[int, str, str], ServiceRow] = {}
     # The ids of the (hundreds of thousands of) items, services and providers are read as text: they are only keys
@@ -388,15 +389,15 @@ def _service_figures(sections: dict[int, Section], approved: Any, period: rules.
     )
     for (_mid, service_id, provider_id), row in rows.items():
         row.service, row.provider = service_names.get(service_id, ""), provider_names.get(provider_id, "")
-    records = DeliveryRecord.objects.filter(
-        status=RecordStatus.DELIVERED, date__gte=period.starts_on, date__lte=period.ends_on
-    )
+    # The delivered minutes of the half-year (whole months) from the items' monthly totals, which are kept with the
+    # records: about one row per item and month instead of every record.
+    months = DeliveryMonth.objects.filter(month__gte=period.starts_on, month__lte=period.ends_on)
     if Municipality.objects.exclude(pk__in=list(sections)).exists():
-        # Other municipalities' records are left to the database; with all of them, the items read above already
-        # tell which records count (those of approved plans' items), and the index alone answers the sum.
-        records = records.filter(item_id__in=PlanItem.objects.filter(plan__in=approved).values("pk"))
+        # Other municipalities' items are left to the database; with all of them, the items read above already tell
+        # which totals count (those of approved plans' items).
+        months = months.filter(item_id__in=PlanItem.objects.filter(plan__in=approved).values("pk"))
     delivered = (
-        records.values_list("item_id")
+        months.values_list("item_id")
         .annotate(minutes=Sum("minutes"), item_key=Cast("item_id", CharField()))
         .values_list("item_key", "minutes")
         .order_by()
@@ -404,7 +405,7 @@ def _service_figures(sections: dict[int, Section], approved: Any, period: rules.
     minutes_of: dict[tuple[int, str, str], int] = defaultdict(int)
     for item_id, minutes in delivered:
         # A record falls within its item's dates, so an approved plan's item with records in the period overlaps the
-        # period and has a row; other items' records are not counted.
+        # period and has a row; other items' minutes are not counted.
         item_row = key_of.get(item_id)
         if item_row is not None:
             minutes_of[item_row] += minutes or 0

@@ -180,7 +180,9 @@ def household_incomes(wanted: Iterable[tuple[Any, datetime.date]]) -> dict[tuple
     # month made PostgreSQL scan every declaration, and a join let SQLite walk the whole month).
     member_keys = {key for keys in in_month.values() for key in keys}
     if len(member_keys) <= FEW_MEMBERS:
-        arms = [IncomeDeclaration.objects.filter(member_id__in=member_keys, month__in=months)]
+        arms = [
+            IncomeDeclaration.objects.filter(member_id__in=[uuid.UUID(key) for key in member_keys], month__in=months)
+        ]
     else:
         households_by_month: dict[datetime.date, set[Any]] = {month: set() for month in months}
         for household_id, month in pairs:
