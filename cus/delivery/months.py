@@ -1,20 +1,21 @@
 """Minutes delivered per plan item and calendar month (``DeliveryMonth``), kept with the delivery records.
 
-Every save or removal of a record counts its item's months again from the records (one GROUP BY over the item's
-records, from the covering index, then the item's month rows replaced): a correction that moves a visit to another
-month, or marks it as not delivered, is reflected at once. ``rebuild`` counts every item again (after records were
-written in bulk, as by a migration or the benchmark's generator).
+Every save or removal of a record counts its month again from the item's records (a sum over a range of the
+covering index), and the month it was in before when a correction moved it: a correction that moves a visit to
+another month, or marks it as not delivered, is reflected at once. ``rebuild`` counts every item again (after
+records were written in bulk, as by a migration or the benchmark's generator).
 """
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Sum
 from django.db.models.functions import TruncMonth
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_save
 
 from cus.delivery.models import DeliveryMonth, DeliveryRecord, RecordStatus
 
@@ -33,19 +34,34 @@ def _totals(records: Any) -> list[DeliveryMonth]:
     return [DeliveryMonth(item_id=item_id, month=month, minutes=total or 0) for item_id, month, total in rows]
 
 
+def month_of(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+def _month_end(month: datetime.date) -> datetime.date:
+    return (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1) - datetime.timedelta(days=1)
+
+
 @transaction.atomic
-def recount(item_ids: Iterable[Any]) -> None:
-    """Count the delivered minutes of these items by month again from their records."""
+def recount(item_id: Any, months: Iterable[datetime.date]) -> None:
+    """Count the delivered minutes of an item in these months again from its records (a range of the covering
+    index of records per month)."""
     from cus.plans.models import PlanItem
 
-    ids = sorted(set(item_ids))
-    if not ids:
+    wanted = sorted({month_of(month) for month in months})
+    if not wanted:
         return
-    # The items' rows are locked first, so that two records of one item saved at once count its months one after
-    # the other (the second sees the first's records and rows), never both from the same snapshot.
-    list(PlanItem.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
-    DeliveryMonth.objects.filter(item_id__in=ids).delete()
-    DeliveryMonth.objects.bulk_create(_totals(DeliveryRecord.objects.filter(item_id__in=ids)))
+    # The item's row is locked first, so that two records of one item saved at once count its months one after the
+    # other (the second sees the first's record and rows), never both from the same snapshot.
+    list(PlanItem.objects.select_for_update().filter(pk=item_id).values_list("pk", flat=True))
+    DeliveryMonth.objects.filter(item_id=item_id, month__in=wanted).delete()
+    delivered = DeliveryRecord.objects.filter(item_id=item_id, status=RecordStatus.DELIVERED)
+    rows = []
+    for month in wanted:
+        total = delivered.filter(date__range=(month, _month_end(month))).aggregate(total=Sum("minutes"))["total"]
+        if total:
+            rows.append(DeliveryMonth(item_id=item_id, month=month, minutes=total))
+    DeliveryMonth.objects.bulk_create(rows)
 
 
 def rebuild(*, batch: int = REBUILD_BATCH) -> int:
@@ -63,11 +79,23 @@ def rebuild(*, batch: int = REBUILD_BATCH) -> int:
     return written
 
 
+def _remember_month(sender: Any, instance: DeliveryRecord, raw: bool = False, **kwargs: Any) -> None:
+    """Before a record is changed: the month it was in (a correction may move it to another month)."""
+    if raw or instance._state.adding:
+        return
+    instance._months_before = set(  # type: ignore[attr-defined]
+        month_of(day) for day in DeliveryRecord.objects.filter(pk=instance.pk).values_list("date", flat=True)
+    )
+
+
 def _record_changed(sender: Any, instance: DeliveryRecord, **kwargs: Any) -> None:
-    recount([instance.item_id])
+    before: set[datetime.date] = getattr(instance, "_months_before", set())
+    recount(instance.item_id, {month_of(instance.date), *before})
+    instance._months_before = set()  # type: ignore[attr-defined]
 
 
 def connect() -> None:
     """Called from ``DeliveryConfig.ready``."""
+    pre_save.connect(_remember_month, sender=DeliveryRecord, dispatch_uid="delivery-months-before")
     for signal in (post_save, post_delete):
         signal.connect(_record_changed, sender=DeliveryRecord, dispatch_uid=f"delivery-months-{signal is post_save}")
