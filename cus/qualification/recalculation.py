@@ -20,7 +20,7 @@ from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connections, models, router, transaction
+from django.db import connections, router, transaction
 from django.db.models import F
 from django.tasks import task
 from django.utils import timezone
@@ -363,25 +363,26 @@ def _apply(context: _Context, changed: list[tuple[_Row, _Outcome]], now: Any) ->
     _insert(ApplicationEvent, events)
 
 
-# The Python types that ``get_db_prep_save`` of these field classes gives back unchanged, on every backend.
-_PLAIN_TYPES: tuple[tuple[type[models.Field], frozenset[type]], ...] = (
-    (models.BooleanField, frozenset({bool, type(None)})),
-    (models.IntegerField, frozenset({int, type(None)})),
-    (models.DecimalField, frozenset({Decimal, type(None)})),
-    (models.CharField, frozenset({str, type(None)})),
-    (models.TextField, frozenset({str, type(None)})),
-)
+# One value of each plain Python type, to ask a field what it makes of that type.
+_SAMPLES: tuple[Any, ...] = (None, True, 7, Decimal("1.50"), "x")
 
 
 def _preparer(field: Any, connection: Any) -> Any:
-    """A function preparing a value of ``field`` as ``get_db_prep_save`` does: a value of a type the field would
-    return unchanged passes as it is, anything else goes through the field (a relation is prepared as its target,
-    but an empty string always goes through it)."""
+    """A function preparing a value of ``field`` as ``get_db_prep_save`` does, without the field's work for the
+    plain types it gives back unchanged on this database (asked once, with a sample of each type: a string column
+    keeps a string, but PostgreSQL's integer columns wrap an int in a typed object, a foreign key to a UUID parses a
+    string...); a relation always prepares a string (an empty one becomes NULL)."""
     prepare = field.get_db_prep_save
-    target = field.target_field if field.is_relation else field
-    plain = next((types for kind, types in _PLAIN_TYPES if isinstance(target, kind)), frozenset())
-    if field.is_relation:
-        plain = plain - {str}
+    plain = set()
+    for sample in _SAMPLES:
+        if field.is_relation and isinstance(sample, str):
+            continue
+        try:
+            given = prepare(sample, connection)
+        except (ValidationError, TypeError, ValueError):
+            continue
+        if type(given) is type(sample) and given == sample:
+            plain.add(type(sample))
     if not plain:
         return partial(prepare, connection=connection)
 
@@ -391,20 +392,33 @@ def _preparer(field: Any, connection: Any) -> Any:
     return prepared
 
 
+# Rows per INSERT statement: one statement for many rows (a row per statement costs a round trip on PostgreSQL),
+# within both databases' limits on parameters per statement.
+INSERT_ROWS = 500
+MAX_PARAMETERS = 30000
+
+
 def _insert_rows(model: Any, names: Sequence[str], rows: list[Sequence[Any]]) -> None:
-    """Insert many new rows given as values of the fields ``names`` (the primary key assigned by the database), as
-    one parametrised INSERT run for all rows (``executemany``), each value prepared as the field would."""
+    """Insert many new rows given as values of the fields ``names`` (the primary key assigned by the database), a few
+    hundred rows per parametrised INSERT, each value prepared as the field would."""
     if not rows:
         return
     fields = [model._meta.get_field(name) for name in names]
     connection = connections[router.db_for_write(model)]
     quote = connection.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - quoted names from the model, values as parameters
-        quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields), ", ".join(["%s"] * len(fields))
+    head = "INSERT INTO {} ({}) VALUES ".format(  # noqa: S608 - quoted names from the model, values as parameters
+        quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields)
     )
+    one = "({})".format(", ".join(["%s"] * len(fields)))
     preparers = [_preparer(f, connection) for f in fields]
+    size = max(1, min(INSERT_ROWS, MAX_PARAMETERS // len(fields)))
     with connection.cursor() as cursor:
-        cursor.executemany(sql, [[p(v) for p, v in zip(preparers, row, strict=True)] for row in rows])
+        for start in range(0, len(rows), size):
+            chunk = rows[start : start + size]
+            cursor.execute(
+                head + ", ".join([one] * len(chunk)),
+                [p(v) for row in chunk for p, v in zip(preparers, row, strict=True)],
+            )
 
 
 def _update(model: Any, objects: list[Any], names: Sequence[str]) -> None:

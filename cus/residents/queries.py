@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.db import connections, router
 from django.db.models import CharField, Q, QuerySet, Sum
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -175,25 +176,10 @@ def household_incomes(wanted: Iterable[tuple[Any, datetime.date]]) -> dict[tuple
         for household_id, month in pairs
     }
     # The sums of the declarations of the members for the months asked about. A few members (a person's page): by
-    # their ids. Many (a batch): one SELECT per month, the members chosen by a subquery on their households, joined
-    # by UNION ALL, so each arm is an index lookup by member and month on both databases (one WHERE with an OR per
-    # month made PostgreSQL scan every declaration, and a join let SQLite walk the whole month).
-    member_keys = {key for keys in in_month.values() for key in keys}
-    if len(member_keys) <= FEW_MEMBERS:
-        arms = [
-            IncomeDeclaration.objects.filter(member_id__in=[uuid.UUID(key) for key in member_keys], month__in=months)
-        ]
-    else:
-        households_by_month: dict[datetime.date, set[Any]] = {month: set() for month in months}
-        for household_id, month in pairs:
-            households_by_month[month].add(household_id)
-        arms = [
-            IncomeDeclaration.objects.filter(
-                month=month,
-                member_id__in=HouseholdMember.objects.filter(household_id__in=month_households).values("pk"),
-            )
-            for month, month_households in sorted(households_by_month.items())
-        ]
+    # their ids. Many (a batch): one SELECT per month joined by UNION ALL, so each arm is an index lookup by member
+    # and month (one WHERE with an OR per month made PostgreSQL scan every declaration, and a join let SQLite walk
+    # the whole month); SQLite chooses the members by a subquery on their households, PostgreSQL gets their ids.
+    arms = _declaration_arms(pairs, in_month, months)
     sums: dict[datetime.date, dict[str, Any]] = {month: {} for month in months}
     sums_by_arm = [
         arm.values_list("member_id", "month")
@@ -221,6 +207,38 @@ def household_incomes(wanted: Iterable[tuple[Any, datetime.date]]) -> dict[tuple
             month, keys, {key: month_sums[key] for key in keys if key in month_sums}, names.__getitem__
         )
     return incomes
+
+
+def _declaration_arms(
+    pairs: set[tuple[Any, datetime.date]],
+    in_month: dict[tuple[Any, datetime.date], list[str]],
+    months: set[datetime.date],
+) -> list[QuerySet[IncomeDeclaration]]:
+    """The declarations to sum for ``household_incomes``, as one or more querysets to join by UNION ALL."""
+    member_keys = {key for keys in in_month.values() for key in keys}
+    if len(member_keys) <= FEW_MEMBERS:
+        ids = [uuid.UUID(key) for key in member_keys]
+        return [IncomeDeclaration.objects.filter(member_id__in=ids, month__in=months)]
+    if connections[router.db_for_read(IncomeDeclaration)].vendor == "postgresql":
+        # PostgreSQL plans a subquery arm as a scan of the whole month: the members' ids are sent instead.
+        members_by_month: dict[datetime.date, set[str]] = {month: set() for month in months}
+        for (_household_id, month), keys in in_month.items():
+            members_by_month[month].update(keys)
+        return [
+            IncomeDeclaration.objects.filter(month=month, member_id__in=[uuid.UUID(key) for key in keys])
+            for month, keys in sorted(members_by_month.items())
+            if keys
+        ]
+    households_by_month: dict[datetime.date, set[Any]] = {month: set() for month in months}
+    for household_id, month in pairs:
+        households_by_month[month].add(household_id)
+    return [
+        IncomeDeclaration.objects.filter(
+            month=month,
+            member_id__in=HouseholdMember.objects.filter(household_id__in=month_households).values("pk"),
+        )
+        for month, month_households in sorted(households_by_month.items())
+    ]
 
 
 def current_memberships(person_ids: Iterable[Any]) -> dict[Any, HouseholdMember]:
