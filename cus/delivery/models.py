@@ -193,6 +193,8 @@ class DeliveryMonth(models.Model):
     month = models.DateField(_("month"), help_text=_("The first day of the month."))
     minutes = models.PositiveIntegerField(_("minutes delivered"))
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         ordering = ["item", "month"]
         constraints = [models.UniqueConstraint(fields=["item", "month"], name="delivery_month_unique")]
@@ -205,6 +207,10 @@ class DeliveryMonth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%m.%Y}: {self.minutes} min"
+
+    @classmethod
+    def tenant_q(cls, municipality_ids: Iterable[int]) -> Q:
+        return Q(item__plan__municipality_id__in=list(municipality_ids))
 
 
 class CorrectionRequest(models.Model):
