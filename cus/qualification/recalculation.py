@@ -3,7 +3,8 @@
 ``start_recalculation`` records one run per municipality and enqueues the background task when the transaction
 commits; the task recomputes the fee of every qualified application of the municipality, in batches, with the
 criterion and the fee table in force today, applies a changed fee to the application (one audit entry per changed
-application, with the fee before and after) and writes the report of changes.
+application, with the fee before and after) and writes the report: the applications whose fee changed, was kept
+under the 10 % rule or could not be computed (the others are counted on the run, not listed).
 
 The household's income of the month the application was assessed on is read again (declarations may have been
 corrected). On the statutory track a change of that income of at most 10 % of the criterion is disregarded (PS art.
@@ -35,6 +36,7 @@ from cus.qualification.applications import Application, ApplicationEvent, State
 from cus.qualification.models import FeeTable, IncomeCriterion, criterion_on
 from cus.qualification.recalculation_models import (
     RecalculationChange,
+    REPORTED_OUTCOMES,
     RecalculationOutcome,
     RecalculationReason,
     RecalculationRun,
@@ -303,7 +305,8 @@ def _process_batch(context: _Context, ids: Sequence[Any]) -> None:
     for row in rows:
         result = _recalculate(context, row)
         counts[result.outcome] += 1
-        report.append(result.row)
+        if result.outcome in REPORTED_OUTCOMES:
+            report.append(result.row)
         if result.applied is not None:
             changed.append((row, result))
     _insert_rows(RecalculationChange, CHANGE_FIELDS, report)

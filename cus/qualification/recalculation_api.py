@@ -121,6 +121,8 @@ def recalculation_detail(request: HttpRequest, run_id: int) -> Any:
     "/{run_id}/changes",
     response={200: list[ChangeOut], **DETAIL_ERRORS},
     summary="The report of a recalculation: each application with its fee before and after",
+    description="Lists the applications whose fee changed, was kept under PS art. 106 ust. 3b or could not be "
+    "computed; those whose fee stayed the same are counted in the run's `unchanged`.",
 )
 @paginate(Pagination)
 def recalculation_changes(request: HttpRequest, run_id: int, filters: Query[ChangeFilters]) -> Any:

@@ -39,6 +39,11 @@ class RecalculationOutcome(models.TextChoices):
     FAILED = "failed", _("Could not compute")
 
 
+# The outcomes a run lists in its report; the applications whose fee stays as it was are only counted (the report
+# of a criterion change would otherwise repeat every qualified application of the municipality). Rows "unchanged"
+# may still be found in the reports of runs made before.
+REPORTED_OUTCOMES = (RecalculationOutcome.CHANGED, RecalculationOutcome.KEPT, RecalculationOutcome.FAILED)
+
 class RecalculationRun(TenantModel):
     """One recalculation of the fees of every qualified application of a municipality (przeliczenie odpłatności)."""
 
@@ -92,7 +97,8 @@ class RecalculationRun(TenantModel):
 
 
 class RecalculationChange(models.Model):
-    """One application in the report of a recalculation: the fee before and after, and the outcome."""
+    """One application in the report of a recalculation (a changed or kept fee, or one that could not be computed):
+    the fee before and after, and the outcome."""
 
     run = models.ForeignKey(
         RecalculationRun, on_delete=models.CASCADE, related_name="changes", verbose_name=_("recalculation")

@@ -23,6 +23,7 @@ from cus.core.forms import StyledForm
 from cus.core.views import apply_form_errors
 from cus.qualification import recalculation
 from cus.qualification.models import RecalculationOutcome, RecalculationReason, RecalculationRun
+from cus.qualification.recalculation_models import REPORTED_OUTCOMES
 
 PAGE_SIZE = 50
 CHANGE_COLUMNS = (
@@ -141,7 +142,7 @@ def recalculation_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "page": Paginator(changes, PAGE_SIZE).get_page(request.GET.get("page")),
             "headers": _sort_headers(sort),
             "outcome": outcome,
-            "outcomes": RecalculationOutcome.choices,
+            "outcomes": [(value, RecalculationOutcome(value).label) for value in REPORTED_OUTCOMES],
         },
     )
 

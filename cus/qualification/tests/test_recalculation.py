@@ -164,9 +164,9 @@ def test_free_services_stay_free(worker: Any, municipality: Any, django_capture_
     assert application.fee_per_unit == Decimal("0.00")
     declare(application, "9000")
     run = manual_run(worker, municipality, django_capture_on_commit_callbacks)
-    change = RecalculationChange.objects.get(run=run)
-    assert change.outcome == RecalculationOutcome.UNCHANGED
-    assert change.new_fee_per_unit == change.new_fee_per_month == Decimal("0.00")
+    # An unchanged fee is counted, not listed in the report.
+    assert (run.processed, run.changed, run.unchanged) == (1, 0, 1)
+    assert not RecalculationChange.objects.filter(run=run).exists()
     application.refresh_from_db()
     assert application.fee_per_month == Decimal("0.00")
 

@@ -140,6 +140,7 @@ def test_the_api_starts_follows_and_reports(
     service = programme_service_for(municipality, capacity=None)
     applications = [qualified(worker, service, ["1000"]) for _i in range(3)]
     declare(applications[0], "1200")
+    declare(applications[1], "1500")
     with django_capture_on_commit_callbacks(execute=True):
         response = api("post", API, key, json={"municipality": municipality.teryt, "note": "API"})
     assert response.status_code == 202, response.content
@@ -148,18 +149,23 @@ def test_the_api_starts_follows_and_reports(
     run_url = f"{API}/{body['id']}"
     detail = api("get", run_url, key).json()
     assert detail["status"] == "done"
-    assert (detail["total"], detail["processed"], detail["changed"], detail["unchanged"]) == (3, 3, 1, 2)
+    assert (detail["total"], detail["processed"], detail["changed"], detail["unchanged"]) == (3, 3, 2, 1)
     assert detail["percent"] == 100
     assert detail["started_by"] == worker.email
-    page = api("get", f"{run_url}/changes?limit=2&sort=-new_fee", key).json()
-    assert page["count"] == 3
-    assert len(page["items"]) == 2
+    # The report lists the two changed fees; the unchanged one is only counted.
+    page = api("get", f"{run_url}/changes?limit=1&sort=-new_fee", key).json()
+    assert page["count"] == 2
+    assert len(page["items"]) == 1
     first = page["items"][0]
-    assert first["reference"] == applications[0].reference
+    assert first["reference"] in {applications[0].reference, applications[1].reference}
     assert first["outcome"] == "changed"
     assert Decimal(first["new_fee_per_unit"]) > Decimal(first["old_fee_per_unit"])
-    only_changed = api("get", f"{run_url}/changes?outcome=changed", key).json()
-    assert only_changed["count"] == 1
+    only_changed = api("get", f"{run_url}/changes?outcome=changed&sort=-new_fee", key).json()
+    assert only_changed["count"] == 2
+    assert only_changed["items"][0]["reference"] == first["reference"]
+    fees = [Decimal(item["new_fee_per_month"]) for item in only_changed["items"]]
+    assert fees == sorted(fees, reverse=True)
+    assert api("get", f"{run_url}/changes?outcome=unchanged", key).json()["count"] == 0
     wrong = api("post", API, key, json={"municipality": "0000000"})
     assert wrong.status_code == 422
     assert wrong.json()["detail"][0]["loc"][-1] == "municipality"
