@@ -6,3 +6,8 @@ class CoreConfig(AppConfig):
     name = "cus.core"
     label = "core"
     verbose_name = _("Organisation")
+
+    def ready(self) -> None:
+        from cus.core import lookups
+
+        lookups.register()

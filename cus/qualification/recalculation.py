@@ -35,8 +35,8 @@ from cus.qualification import fees, workflow
 from cus.qualification.applications import Application, ApplicationEvent, State
 from cus.qualification.models import FeeTable, IncomeCriterion, criterion_on
 from cus.qualification.recalculation_models import (
-    RecalculationChange,
     REPORTED_OUTCOMES,
+    RecalculationChange,
     RecalculationOutcome,
     RecalculationReason,
     RecalculationRun,
@@ -293,7 +293,7 @@ def _process_batch(context: _Context, ids: Sequence[Any]) -> None:
     rows = context.rows(
         list(
             Application.objects.select_for_update(of=("self",))
-            .filter(pk__in=ids, state=State.QUALIFIED)
+            .filter(pk__in_array=ids, state=State.QUALIFIED)
             .order_by("pk")
             .values_list(*ROW_FIELDS)
         )
@@ -324,11 +324,13 @@ def _process_batch(context: _Context, ids: Sequence[Any]) -> None:
 def _apply(context: _Context, changed: list[tuple[_Row, _Outcome]], now: Any) -> None:
     """Write the changed fees to the applications (whole rows, read again in one query, so that the audit entry
     has the application before and after), with one audit entry and one history event each."""
-    whole = (
-        Application.objects.select_related("person")
+    whole = {
+        application.pk: application
+        for application in Application.objects.select_related("person")
         .only(*WHOLE_ROW, *(f"person__{name}" for name in PERSON_LABEL_FIELDS))
-        .in_bulk([row.pk for row, _r in changed])
-    )
+        .filter(pk__in_array=[row.pk for row, _r in changed])
+        .order_by()
+    }
     fee_attributes = [f.attname for f in Application._meta.concrete_fields if f.name in FEE_FIELDS]
     entries = []
     events = []
@@ -402,18 +404,26 @@ MAX_PARAMETERS = 30000
 
 
 def _insert_rows(model: Any, names: Sequence[str], rows: list[Sequence[Any]]) -> None:
-    """Insert many new rows given as values of the fields ``names`` (the primary key assigned by the database), a few
-    hundred rows per parametrised INSERT, each value prepared as the field would."""
+    """Insert many new rows given as values of the fields ``names`` (the primary key assigned by the database), each
+    value prepared as the field would: a COPY on PostgreSQL, elsewhere a few hundred rows per parametrised INSERT."""
     if not rows:
         return
     fields = [model._meta.get_field(name) for name in names]
     connection = connections[router.db_for_write(model)]
     quote = connection.ops.quote_name
+    preparers = [_preparer(f, connection) for f in fields]
+    if connection.vendor == "postgresql":
+        # COPY: the rows stream to the server without a statement to parse (psycopg parses the placeholders of a
+        # long statement in Python, which cost more than the insert itself).
+        sql = "COPY {} ({}) FROM STDIN".format(quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields))
+        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row([p(v) for p, v in zip(preparers, row, strict=True)])
+        return
     head = "INSERT INTO {} ({}) VALUES ".format(  # noqa: S608 - quoted names from the model, values as parameters
         quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields)
     )
     one = "({})".format(", ".join(["%s"] * len(fields)))
-    preparers = [_preparer(f, connection) for f in fields]
     size = max(1, min(INSERT_ROWS, MAX_PARAMETERS // len(fields)))
     with connection.cursor() as cursor:
         for start in range(0, len(rows), size):

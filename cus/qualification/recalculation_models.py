@@ -44,6 +44,7 @@ class RecalculationOutcome(models.TextChoices):
 # may still be found in the reports of runs made before.
 REPORTED_OUTCOMES = (RecalculationOutcome.CHANGED, RecalculationOutcome.KEPT, RecalculationOutcome.FAILED)
 
+
 class RecalculationRun(TenantModel):
     """One recalculation of the fees of every qualified application of a municipality (przeliczenie odpłatności)."""
 

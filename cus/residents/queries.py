@@ -155,7 +155,7 @@ def household_incomes(wanted: Iterable[tuple[Any, datetime.date]]) -> dict[tuple
     household_of_key: dict[str, Any] = {}
     members_of: dict[Any, list[tuple[str, datetime.date, datetime.date | None]]] = {}
     rows = (
-        HouseholdMember.objects.filter(household_id__in=household_ids, valid_from__lte=last)
+        HouseholdMember.objects.filter(household_id__in_array=household_ids, valid_from__lte=last)
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=first))
         .annotate(household_key=Cast("household_id", CharField()), member_key=Cast("id", CharField()))
         .order_by("valid_from", "id")  # the members' default ordering, as household.members gives them
@@ -195,7 +195,7 @@ def household_incomes(wanted: Iterable[tuple[Any, datetime.date]]) -> dict[tuple
     names: dict[str, str] = {}
     if silent:
         for member in (
-            HouseholdMember.objects.filter(pk__in=[uuid.UUID(key) for key in silent])
+            HouseholdMember.objects.filter(pk__in_array=[uuid.UUID(key) for key in silent])
             .annotate(member_key=Cast("id", CharField()))
             .select_related("person")
         ):
@@ -225,7 +225,7 @@ def _declaration_arms(
         for (_household_id, month), keys in in_month.items():
             members_by_month[month].update(keys)
         return [
-            IncomeDeclaration.objects.filter(month=month, member_id__in=[uuid.UUID(key) for key in keys])
+            IncomeDeclaration.objects.filter(month=month, member_id__in_array=[uuid.UUID(key) for key in keys])
             for month, keys in sorted(members_by_month.items())
             if keys
         ]
@@ -255,7 +255,7 @@ def current_households(person_ids: Iterable[Any]) -> dict[Any, Any]:
     """Person id → id of the household the person belongs to now, in one query (no model rows built: for work on
     batches, such as the recalculation of fees)."""
     return dict(
-        HouseholdMember.objects.filter(person_id__in=set(person_ids), valid_to__isnull=True).values_list(
+        HouseholdMember.objects.filter(person_id__in_array=set(person_ids), valid_to__isnull=True).values_list(
             "person_id", "household_id"
         )
     )
