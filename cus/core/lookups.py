@@ -1,33 +1,51 @@
-"""``field__in_array=[...]``: ``IN`` for a long list of values (thousands of keys of a batch).
+"""``field__in_array=[...]``: ``IN`` for a long list of keys (the thousands of ids of a batch).
 
-On PostgreSQL the list is sent as one array parameter (``field = ANY(%s)``) instead of one placeholder per value:
-psycopg parses the placeholders of a long statement in Python, which for a few thousand keys costs more than the
-query itself; the database plans ``= ANY(array)`` as it plans ``IN``. Elsewhere it is Django's ``IN``.
+The list is one parameter: on PostgreSQL ``field = ANY(%s)`` with an array, on SQLite ``field IN (SELECT value FROM
+json_each(%s))`` with a JSON array. With Django's ``IN`` each value is a placeholder of its own, prepared through the
+lookup's generic path and, on PostgreSQL, parsed again by psycopg in Python: for a few thousand keys that costs more
+than the query. Each value is prepared once by the field (``get_db_prep_value``); None and repeated values are
+dropped, an empty list selects nothing. For keys: integers, strings and UUIDs (other values fall back to ``IN``).
 """
 
+import json
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db.models import Field, ForeignObject
 from django.db.models.fields.related_lookups import RelatedIn
 from django.db.models.lookups import In
 
 
-class _ArrayOnPostgreSQL:
-    def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+class _OneParameter:
+    def get_prep_lookup(self) -> Any:
         lookup: Any = self
         if lookup.rhs_is_direct_value():
-            lhs, lhs_params = lookup.process_lhs(compiler, connection)
-            # ``In.process_rhs`` drops None and repeated values and raises EmptyResultSet for an empty list.
-            _placeholders, values = lookup.process_rhs(compiler, connection)
-            return f"{lhs} = ANY(%s)", [*lhs_params, list(values)]
-        return lookup.as_sql(compiler, connection)
+            return list(lookup.rhs)  # prepared once per value in ``as_sql``
+        return super().get_prep_lookup()  # type: ignore[misc]
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lookup: Any = self
+        if not lookup.rhs_is_direct_value():
+            return super().as_sql(compiler, connection)  # type: ignore[misc]
+        field = lookup.lhs.output_field
+        values = list(
+            dict.fromkeys(field.get_db_prep_value(v, connection, prepared=False) for v in lookup.rhs if v is not None)
+        )
+        if not values:
+            raise EmptyResultSet
+        lhs, lhs_params = lookup.process_lhs(compiler, connection)
+        if connection.vendor == "postgresql":
+            return f"{lhs} = ANY(%s)", [*lhs_params, values]
+        if connection.vendor == "sqlite" and all(type(v) in (int, str) for v in values):
+            return f"{lhs} IN (SELECT value FROM json_each(%s))", [*lhs_params, json.dumps(values)]
+        return f"{lhs} IN ({', '.join(['%s'] * len(values))})", [*lhs_params, *values]
 
 
-class InArray(_ArrayOnPostgreSQL, In):
+class InArray(_OneParameter, In):
     lookup_name = "in_array"
 
 
-class RelatedInArray(_ArrayOnPostgreSQL, RelatedIn):
+class RelatedInArray(_OneParameter, RelatedIn):
     lookup_name = "in_array"
 
 

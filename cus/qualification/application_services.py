@@ -366,23 +366,15 @@ def household_facts(application: Application) -> tuple[Any, list[str]]:
 
 
 def household_facts_for(applications: Sequence[Any]) -> dict[Any, tuple[Any, list[str]]]:
-    """``household_facts`` of many applications in a few queries (open memberships, members, sums of the
-    declarations), whatever their number: application id → (income, problems), the same as one by one."""
-    from cus.residents.queries import current_households, household_incomes
+    """``household_facts`` of many applications in one query (a second one names the members who declared nothing),
+    whatever their number: application id → (income, problems), the same as one by one."""
+    from cus.residents.queries import current_household_incomes
 
-    households = current_households(a.person_id for a in applications)
-    months = {a.pk: income_month_for(a) for a in applications}
-    incomes = household_incomes(
-        (households[a.person_id], months[a.pk]) for a in applications if a.person_id in households
-    )
-    facts = {}
-    for application in applications:
-        household_id = households.get(application.person_id)
-        if household_id is None:
-            facts[application.pk] = _facts(None, None)
-        else:
-            facts[application.pk] = _facts(household_id, incomes[(household_id, months[application.pk])])
-    return facts
+    found = current_household_incomes([(a.person_id, income_month_for(a)) for a in applications])
+    return {
+        application.pk: _facts(household_id, income)
+        for application, (household_id, income) in zip(applications, found, strict=True)
+    }
 
 
 def _facts(membership: Any, income: Any) -> tuple[Any, list[str]]:

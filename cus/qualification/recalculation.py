@@ -434,25 +434,43 @@ def _insert_rows(model: Any, names: Sequence[str], rows: list[Sequence[Any]]) ->
             )
 
 
+_UPDATE_FROM_ARRAYS = (
+    "UPDATE {table} SET {sets} FROM unnest({arrays}) AS new_values({names}) WHERE {table}.{pk} = new_values.{pk}"
+)
+
+
 def _update(model: Any, objects: list[Any], names: Sequence[str]) -> None:
-    """``bulk_update`` of these fields of many rows as one parametrised UPDATE by primary key run for all rows
-    (``executemany``): the ORM's ``bulk_update`` builds a CASE of every row for every field, which costs more than
-    all the rest of a recalculation; the values are prepared by the fields as it would."""
+    """``bulk_update`` of these fields of many rows, the values prepared by the fields as it would: on PostgreSQL one
+    UPDATE joined to the new values sent as one array per column, elsewhere one parametrised UPDATE by primary key run
+    for all rows (``executemany``). The ORM's ``bulk_update`` builds a CASE of every row for every field, which costs
+    more than all the rest of a recalculation."""
     if not objects:
         return
     fields = [model._meta.get_field(name) for name in names]
     pk = model._meta.pk
     connection = connections[router.db_for_write(model)]
     quote = connection.ops.quote_name
-    sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608 - quoted names from the model, values as parameters
-        quote(model._meta.db_table), ", ".join(f"{quote(f.column)} = %s" for f in fields), quote(pk.column)
-    )
+    table = quote(model._meta.db_table)
     preparers = [_preparer(f, connection) for f in [*fields, pk]]
+    rows = [[p(getattr(obj, f.attname)) for p, f in zip(preparers, [*fields, pk], strict=True)] for obj in objects]
     with connection.cursor() as cursor:
-        cursor.executemany(
-            sql,
-            [[p(getattr(obj, f.attname)) for p, f in zip(preparers, [*fields, pk], strict=True)] for obj in objects],
+        if connection.vendor == "postgresql":
+            columns = [*fields, pk]
+            sql = _UPDATE_FROM_ARRAYS.format(
+                table=table,
+                sets=", ".join(f"{quote(f.column)} = new_values.{quote(f.column)}" for f in fields),
+                arrays=", ".join(
+                    f"%s::{f.rel_db_type(connection) if f.is_relation else f.db_type(connection)}[]" for f in columns
+                ),
+                names=", ".join(quote(f.column) for f in columns),
+                pk=quote(pk.column),
+            )
+            cursor.execute(sql, [[row[index] for row in rows] for index in range(len(columns))])
+            return
+        sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608 - quoted names from the model, values as parameters
+            table, ", ".join(f"{quote(f.column)} = %s" for f in fields), quote(pk.column)
         )
+        cursor.executemany(sql, rows)
 
 
 def _insert(model: Any, objects: list[Any]) -> None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime
+import json
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -125,7 +126,10 @@ def _income(
     """The income of the members (ids in membership order) from the sums of their declarations for ``month``;
     ``name_of`` gives the name of a member who declared nothing."""
     total = sum((sums.get(pk) or Decimal(0) for pk in member_ids), Decimal(0))
-    count = len(member_ids)
+    return _income_of(month, len(member_ids), total, tuple(name_of(pk) for pk in member_ids if pk not in sums))
+
+
+def _income_of(month: datetime.date, count: int, total: Decimal, missing: tuple[str, ...]) -> HouseholdIncome:
     per_person = (total / count).quantize(GROSZ, rounding=ROUND_HALF_UP) if count else Decimal("0.00")
     return HouseholdIncome(
         month=month,
@@ -133,7 +137,7 @@ def _income(
         total=total.quantize(GROSZ, rounding=ROUND_HALF_UP),
         per_person=per_person,
         single_person=count == 1,
-        missing=tuple(name_of(pk) for pk in member_ids if pk not in sums),
+        missing=missing,
     )
 
 
@@ -235,7 +239,7 @@ def _declaration_arms(
     return [
         IncomeDeclaration.objects.filter(
             month=month,
-            member_id__in=HouseholdMember.objects.filter(household_id__in=month_households).values("pk"),
+            member_id__in=HouseholdMember.objects.filter(household_id__in_array=month_households).values("pk"),
         )
         for month, month_households in sorted(households_by_month.items())
     ]
@@ -251,14 +255,84 @@ def current_memberships(person_ids: Iterable[Any]) -> dict[Any, HouseholdMember]
     }
 
 
-def current_households(person_ids: Iterable[Any]) -> dict[Any, Any]:
-    """Person id → id of the household the person belongs to now, in one query (no model rows built: for work on
-    batches, such as the recalculation of fees)."""
-    return dict(
-        HouseholdMember.objects.filter(person_id__in_array=set(person_ids), valid_to__isnull=True).values_list(
-            "person_id", "household_id"
-        )
+# The sums of ``current_household_incomes``: for each wanted (position, person, month, last day of the month), the
+# person's household now, its members in that month, how many of them declared an income for it, and the total.
+# The wanted list is one parameter (a JSON array on SQLite, arrays on PostgreSQL); each member's declarations are
+# summed by the index on (member, month, source).
+_INCOMES_SQL = """
+WITH wanted AS ({wanted}),
+member_sums AS MATERIALIZED (
+    SELECT wanted.position, open_member.household_id AS household, member.id AS member,
+           (SELECT SUM(declaration.net_amount) FROM {declaration} declaration
+            WHERE declaration.member_id = member.id AND declaration.month = wanted.month) AS total
+    FROM wanted
+    LEFT JOIN {member} open_member ON open_member.person_id = wanted.person AND open_member.valid_to IS NULL
+    LEFT JOIN {member} member ON member.household_id = open_member.household_id
+        AND member.valid_from <= wanted.month_end AND (member.valid_to IS NULL OR member.valid_to >= wanted.month)
+)
+SELECT position, household, COUNT(member), COUNT(total), SUM(total) FROM member_sums GROUP BY position, household
+"""
+_WANTED_SQL = {
+    "sqlite": "SELECT json_extract(value, '$[0]') AS position, json_extract(value, '$[1]') AS person, "
+    "json_extract(value, '$[2]') AS month, json_extract(value, '$[3]') AS month_end FROM json_each(%s)",
+    "postgresql": "SELECT * FROM unnest(%s::integer[], %s::uuid[], %s::date[], %s::date[]) "
+    "AS wanted(position, person, month, month_end)",
+}
+
+
+def current_household_incomes(
+    wanted: Sequence[tuple[Any, datetime.date]],
+) -> list[tuple[Any, HouseholdIncome | None]]:
+    """For each (person id, month): the id of the household the person belongs to now and its ``household_income``
+    for the month, or (None, None) for a person in no household; in one query for any number of persons (for work
+    on batches, such as the recalculation of fees). The households where a member declared nothing for the month
+    are read again by ``household_incomes``, which names the members."""
+    connection = connections[router.db_for_read(HouseholdMember)]
+    vendor = connection.vendor  # SQLite or PostgreSQL
+    months = [month_start(month) for _person, month in wanted]
+    ends = {month: month_end(month) for month in set(months)}
+    quote = connection.ops.quote_name
+    sql = _INCOMES_SQL.format(
+        wanted=_WANTED_SQL[vendor],
+        member=quote(HouseholdMember._meta.db_table),
+        declaration=quote(IncomeDeclaration._meta.db_table),
     )
+    person_field = HouseholdMember._meta.get_field("person")
+    if vendor == "postgresql":
+        params: list[Any] = [list(range(len(wanted))), [p for p, _m in wanted], months, [ends[m] for m in months]]
+    else:
+        params = [
+            json.dumps(
+                [
+                    [
+                        position,
+                        person_field.get_db_prep_value(person, connection),
+                        month.isoformat(),
+                        ends[month].isoformat(),
+                    ]
+                    for position, ((person, _m), month) in enumerate(zip(wanted, months, strict=True))
+                ]
+            )
+        ]
+    household_field = HouseholdMember._meta.get_field("household").target_field
+    result: list[tuple[Any, HouseholdIncome | None]] = [(None, None)] * len(wanted)
+    incomplete: dict[int, Any] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for position, household_key, members, declared, total in cursor.fetchall():
+            if household_key is None:
+                continue
+            household = household_field.to_python(household_key)
+            if declared < members:
+                incomplete[position] = household
+                continue
+            summed = Decimal(0) if total is None else Decimal(str(total))
+            result[position] = (household, _income_of(months[position], members, summed, ()))
+    if incomplete:
+        named = household_incomes((household, months[position]) for position, household in incomplete.items())
+        for position, household in incomplete.items():
+            result[position] = (household, named[(household, months[position])])
+    return result
 
 
 def current_membership(person: Person) -> HouseholdMember | None:

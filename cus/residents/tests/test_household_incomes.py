@@ -1,5 +1,6 @@
 """Household income of many (household, month) pairs at once equals the income pair by pair, whichever way the
-declarations are looked up (by member ids for a few members, by households and month for many)."""
+declarations are looked up (by member ids for a few members, by households and month for many); so does the income
+of many persons' current households in one query."""
 
 from __future__ import annotations
 
@@ -11,13 +12,15 @@ import pytest
 
 from cus.core.tests.factories import MunicipalityFactory
 from cus.residents import queries
-from cus.residents.models import Relation
-from cus.residents.tests.factories import HouseholdFactory, IncomeFactory, MemberFactory
+from cus.residents.models import HouseholdMember, Relation
+from cus.residents.tests.factories import HouseholdFactory, IncomeFactory, MemberFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
 
 D = datetime.date
 MARCH, APRIL = D(2026, 3, 1), D(2026, 4, 1)
+# Amounts with grosze (summed in floating point by SQLite: the totals must still be exact).
+CENTS = [Decimal("0.10"), Decimal("0.20"), Decimal("0.05"), Decimal("0.99")]
 
 
 def _households(count: int) -> list[Any]:
@@ -37,7 +40,9 @@ def _households(count: int) -> list[Any]:
             for month in (MARCH, APRIL):
                 if month < joined or (position == 1 and month == APRIL and index % 3 == 0):
                     continue
-                IncomeFactory(member=member, month=month, net_amount=Decimal(1000 + 37 * index + 11 * position))
+                IncomeFactory(
+                    member=member, month=month, net_amount=Decimal(1000 + 37 * index + 11 * position) + CENTS[index % 4]
+                )
         households.append(household)
     return households
 
@@ -58,3 +63,30 @@ def test_many_pairs_equal_one_by_one(few: int, monkeypatch: Any) -> None:
     assert len(first.missing) == 1
     assert together[(households[0].pk, MARCH)].members == 2
     assert together[(households[1].pk, APRIL)].missing == ()
+
+
+def test_current_household_incomes_equal_one_by_one() -> None:
+    households = _households(12)
+    members = [m for household in households for m in household.members.select_related("person")]
+    alone = PersonFactory()  # in no household
+    # A person who moved: the closed membership is not the current household.
+    moved = members[4].person
+    members[4].valid_to = D(2026, 3, 31)
+    members[4].save()
+    new_home = HouseholdFactory(municipality=households[0].municipality)
+    MemberFactory(household=new_home, person=moved, valid_from=D(2026, 4, 1))
+    IncomeFactory(member=new_home.members.get(), month=APRIL, net_amount=Decimal("1234.56"))
+    wanted = [(m.person_id, month) for m in members for month in (MARCH, D(2026, 4, 17))]
+    wanted += [(alone.pk, MARCH), (moved.pk, MARCH), (moved.pk, APRIL)]
+    found = queries.current_household_incomes(wanted)
+    assert len(found) == len(wanted)
+    for (person_id, month), (household_id, income) in zip(wanted, found, strict=True):
+        membership = HouseholdMember.objects.filter(person_id=person_id, valid_to__isnull=True).first()
+        if membership is None:
+            assert (household_id, income) == (None, None)
+            continue
+        assert household_id == membership.household_id
+        assert income == queries.household_income(membership.household, month)
+    assert found[-1][1].total == Decimal("1234.56")
+    assert found[-3] == (None, None)
+    assert any(income and income.missing for _h, income in found)  # read again with the names
