@@ -23,7 +23,7 @@ class _OneParameter:
             return list(lookup.rhs)  # prepared once per value in ``as_sql``
         return super().get_prep_lookup()  # type: ignore[misc]
 
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+    def as_sql(self, compiler: Any, connection: Any) -> Any:
         lookup: Any = self
         if not lookup.rhs_is_direct_value():
             return super().as_sql(compiler, connection)  # type: ignore[misc]
