@@ -37,7 +37,8 @@ class _OneParameter:
         if connection.vendor == "postgresql":
             return f"{lhs} = ANY(%s)", [*lhs_params, values]
         if connection.vendor == "sqlite" and all(type(v) in (int, str) for v in values):
-            return f"{lhs} IN (SELECT value FROM json_each(%s))", [*lhs_params, json.dumps(values)]
+            sql = f"{lhs} IN (SELECT value FROM json_each(%s))"  # noqa: S608 - the column from the ORM, values as a parameter
+            return sql, [*lhs_params, json.dumps(values)]
         return f"{lhs} IN ({', '.join(['%s'] * len(values))})", [*lhs_params, *values]
 
 

@@ -98,6 +98,8 @@ APPLIED_FIELDS = (
 # The whole application row (for the audit snapshots), and what the audit entry's label of the person needs.
 WHOLE_ROW = tuple(field.name for field in Application._meta.concrete_fields)
 PERSON_LABEL_FIELDS = ("first_name", "second_name", "last_name", "birth_date")
+# The columns of the history event of a changed fee.
+EVENT_FIELDS = ("application", "action", "from_state", "to_state", "actor", "actor_label", "at", "note")
 # The columns of a row of the report, in the order ``_change`` gives them.
 CHANGE_FIELDS = (
     "run",
@@ -323,7 +325,7 @@ def _process_batch(context: _Context, ids: Sequence[Any]) -> None:
 
 def _apply(context: _Context, changed: list[tuple[_Row, _Outcome]], now: Any) -> None:
     """Write the changed fees to the applications (whole rows, read again in one query, so that the audit entry
-    has the application before and after), with one audit entry and one history event each."""
+    has the application before and after), with one audit entry and one history event (``EVENT_FIELDS``) each."""
     whole = {
         application.pk: application
         for application in Application.objects.select_related("person")
@@ -333,7 +335,9 @@ def _apply(context: _Context, changed: list[tuple[_Row, _Outcome]], now: Any) ->
     }
     fee_attributes = [f.attname for f in Application._meta.concrete_fields if f.name in FEE_FIELDS]
     entries = []
-    events = []
+    events: list[Sequence[Any]] = []
+    actor_id = getattr(context.run.started_by, "pk", None)
+    actor_label = _("system (recalculation of fees)")
     updated = []
     for row, result in changed:
         application = whole[row.pk]
@@ -353,19 +357,10 @@ def _apply(context: _Context, changed: list[tuple[_Row, _Outcome]], now: Any) ->
                 changed=fee_attributes,
             )
         )
-        events.append(
-            ApplicationEvent(
-                application=application,
-                action="recalculate_fee",
-                actor=context.run.started_by,
-                actor_label=_("system (recalculation of fees)"),
-                at=now,
-                note=message,
-            )
-        )
+        events.append((application.pk, "recalculate_fee", "", "", actor_id, actor_label, now, message))
     _update(Application, updated, FEE_FIELDS)
     _insert(AuditEntry, entries)
-    _insert(ApplicationEvent, events)
+    _insert_rows(ApplicationEvent, EVENT_FIELDS, events)
 
 
 # One value of each plain Python type, to ask a field what it makes of that type.

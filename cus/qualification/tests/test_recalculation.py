@@ -115,7 +115,9 @@ def test_a_new_criterion_moves_programme_fees(
     assert application.updated_at >= run.started_at
     assert entry.person_id == str(application.person_id)
     assert entry.municipality_id == municipality.pk
-    assert ApplicationEvent.objects.filter(application=application, action="recalculate_fee").count() == 1
+    event = ApplicationEvent.objects.get(application=application, action="recalculate_fee")
+    assert (event.actor, event.at, event.note) == (run.started_by, application.updated_at, entry.message)
+    assert event.actor_label and (event.from_state, event.to_state) == ("", "")
 
 
 def test_the_ten_percent_rule_keeps_a_statutory_fee(
