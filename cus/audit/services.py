@@ -34,10 +34,18 @@ def _json_value(value: Any) -> Any:
     return str(value)
 
 
-def snapshot(instance: models.Model) -> dict[str, Any]:
-    """The instance's field values as JSON, without secrets; many-to-many fields listed in ``audit_m2m``."""
+def snapshot(instance: models.Model, fields: Iterable[str] | None = None) -> dict[str, Any]:
+    """The instance's field values as JSON, without secrets; many-to-many fields listed in ``audit_m2m``. With
+    ``fields`` (attribute names), only those: the part of a row that a change can touch (work on batches reads only
+    that part)."""
     excluded = ALWAYS_EXCLUDED | set(getattr(instance, "audit_exclude", ()))
     data: dict[str, Any] = {}
+    if fields is not None:
+        wanted = set(fields)
+        for field in instance._meta.concrete_fields:
+            if field.attname in wanted and field.name not in excluded:
+                data[field.attname] = _json_value(getattr(instance, field.attname))
+        return data
     for field in instance._meta.concrete_fields:
         if field.name in excluded:
             continue

@@ -3,7 +3,7 @@
 ``start_recalculation`` records one run per municipality and enqueues the background task when the transaction
 commits; the task recomputes the fee of every qualified application of the municipality, in batches, with the
 criterion and the fee table in force today, applies a changed fee to the application (one audit entry per changed
-application, with the fee before and after) and writes the report: the applications whose fee changed, was kept
+application, with its fee fields before and after) and writes the report: the applications whose fee changed, was kept
 under the 10 % rule or could not be computed (the others are counted on the run, not listed).
 
 The household's income of the month the application was assessed on is read again (declarations may have been
@@ -14,6 +14,7 @@ the fee with the new income would differ but the one with the old income does no
 
 from __future__ import annotations
 
+import datetime
 import logging
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
@@ -29,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from cus.audit.models import AuditEntry
 from cus.audit.services import record_create, snapshot, update_entry
+from cus.core.lookups import array_parameter, array_type
 from cus.core.models import Municipality
 from cus.programme.models import ProgrammeFeeKind, ProgrammeService
 from cus.qualification import fees, workflow
@@ -66,7 +68,7 @@ FEE_FIELDS = (
 
 
 # What the computation reads of an application, as plain values (no model instance is built for the rows of a
-# batch; the whole rows are read only for the applications whose fee changes, for the audit entry).
+# batch; the applications whose fee changes are read again as models, with what their audit entry needs).
 ROW_FIELDS = (
     "id",
     "person_id",
@@ -95,8 +97,10 @@ APPLIED_FIELDS = (
     "fee_per_unit",
     "fee_per_month",
 )
-# The whole application row (for the audit snapshots), and what the audit entry's label of the person needs.
-WHOLE_ROW = tuple(field.name for field in Application._meta.concrete_fields)
+# What is read of an application whose fee changed: the fields a recalculation sets (the audit entry holds them
+# before and after: nothing else of the application changes) and what the entry's labels need, the reference and
+# the person's name.
+BEFORE_FIELDS = ("id", "reference", "municipality", "person", *FEE_FIELDS)
 PERSON_LABEL_FIELDS = ("first_name", "second_name", "last_name", "birth_date")
 # The columns of the history event of a changed fee.
 EVENT_FIELDS = ("application", "action", "from_state", "to_state", "actor", "actor_label", "at", "note")
@@ -290,7 +294,7 @@ def _process_batch(context: _Context, ids: Sequence[Any]) -> None:
     from cus.qualification.application_services import household_facts_for
 
     # The batch's rows are locked and read as plain values; what the applications share is read once per run
-    # (services, the municipality), what is their own once per batch (the household facts, the whole rows of the
+    # (services, the municipality), what is their own once per batch (the household facts, the fee fields of the
     # changed ones for the audit trail): a few queries a batch, and no model instance per application.
     rows = context.rows(
         list(
@@ -324,25 +328,25 @@ def _process_batch(context: _Context, ids: Sequence[Any]) -> None:
 
 
 def _apply(context: _Context, changed: list[tuple[_Row, _Outcome]], now: Any) -> None:
-    """Write the changed fees to the applications (whole rows, read again in one query, so that the audit entry
-    has the application before and after), with one audit entry and one history event (``EVENT_FIELDS``) each."""
-    whole = {
+    """Write the changed fees to the applications, with one audit entry (the fee fields before and after, read
+    again in one query) and one history event (``EVENT_FIELDS``) each."""
+    fee_attributes = [f.attname for f in Application._meta.concrete_fields if f.name in FEE_FIELDS]
+    before_of = {
         application.pk: application
         for application in Application.objects.select_related("person")
-        .only(*WHOLE_ROW, *(f"person__{name}" for name in PERSON_LABEL_FIELDS))
+        .only(*BEFORE_FIELDS, *(f"person__{name}" for name in PERSON_LABEL_FIELDS))
         .filter(pk__in_array=[row.pk for row, _r in changed])
         .order_by()
     }
-    fee_attributes = [f.attname for f in Application._meta.concrete_fields if f.name in FEE_FIELDS]
     entries = []
     events: list[Sequence[Any]] = []
     actor_id = getattr(context.run.started_by, "pk", None)
     actor_label = _("system (recalculation of fees)")
     updated = []
     for row, result in changed:
-        application = whole[row.pk]
+        application = before_of[row.pk]
         application.municipality = context.run.municipality
-        before = snapshot(application)
+        before = snapshot(application, fee_attributes)
         for name, value in (result.applied or {}).items():
             setattr(application, name, value)
         application.fee_computed_at = application.updated_at = now
@@ -363,17 +367,26 @@ def _apply(context: _Context, changed: list[tuple[_Row, _Outcome]], now: Any) ->
     _insert_rows(ApplicationEvent, EVENT_FIELDS, events)
 
 
-# One value of each plain Python type, to ask a field what it makes of that type.
-_SAMPLES: tuple[Any, ...] = (None, True, 7, Decimal("1.50"), "x")
+# Values of each plain Python type, to ask a field what it makes of that type.
+_SAMPLES: tuple[Any, ...] = (
+    None,
+    True,
+    7,
+    Decimal("1.50"),
+    "x",
+    "",
+    datetime.datetime(2026, 1, 1, 12, tzinfo=datetime.UTC),
+)
 
 
 def _preparer(field: Any, connection: Any) -> Any:
     """A function preparing a value of ``field`` as ``get_db_prep_save`` does, without the field's work for the
-    plain types it gives back unchanged on this database (asked once, with a sample of each type: a string column
+    plain types it gives back unchanged on this database (asked once, with samples of each type: a string column
     keeps a string, but PostgreSQL's integer columns wrap an int in a typed object, a foreign key to a UUID parses a
-    string...); a relation always prepares a string (an empty one becomes NULL)."""
+    string, an IP address column turns an empty string into NULL...); a relation always prepares a string."""
     prepare = field.get_db_prep_save
-    plain = set()
+    kept: set[type] = set()
+    changed: set[type] = set()
     for sample in _SAMPLES:
         if field.is_relation and isinstance(sample, str):
             continue
@@ -381,8 +394,8 @@ def _preparer(field: Any, connection: Any) -> Any:
             given = prepare(sample, connection)
         except (ValidationError, TypeError, ValueError):
             continue
-        if type(given) is type(sample) and given == sample:
-            plain.add(type(sample))
+        (kept if type(given) is type(sample) and given == sample else changed).add(type(sample))
+    plain = kept - changed
     if not plain:
         return partial(prepare, connection=connection)
 
@@ -454,13 +467,11 @@ def _update(model: Any, objects: list[Any], names: Sequence[str]) -> None:
             sql = _UPDATE_FROM_ARRAYS.format(
                 table=table,
                 sets=", ".join(f"{quote(f.column)} = new_values.{quote(f.column)}" for f in fields),
-                arrays=", ".join(
-                    f"%s::{f.rel_db_type(connection) if f.is_relation else f.db_type(connection)}[]" for f in columns
-                ),
+                arrays=", ".join(f"%s::{array_type(f, connection)}" for f in columns),
                 names=", ".join(quote(f.column) for f in columns),
                 pk=quote(pk.column),
             )
-            cursor.execute(sql, [[row[index] for row in rows] for index in range(len(columns))])
+            cursor.execute(sql, [array_parameter(row[index] for row in rows) for index in range(len(columns))])
             return
         sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608 - quoted names from the model, values as parameters
             table, ", ".join(f"{quote(f.column)} = %s" for f in fields), quote(pk.column)

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from cus.audit.models import AuditEntry
 from cus.audit.services import snapshot
+from cus.core.lookups import array_parameter
 from cus.residents.models import (
     Household,
     HouseholdMember,
@@ -299,7 +300,12 @@ def current_household_incomes(
     )
     person_field = HouseholdMember._meta.get_field("person")
     if vendor == "postgresql":
-        params: list[Any] = [list(range(len(wanted))), [p for p, _m in wanted], months, [ends[m] for m in months]]
+        params: list[Any] = [
+            array_parameter(range(len(wanted))),
+            array_parameter(p for p, _m in wanted),
+            array_parameter(months),
+            array_parameter(ends[m] for m in months),
+        ]
     else:
         params = [
             json.dumps(

@@ -3,12 +3,16 @@ primary keys and foreign keys, with repeated values, None among them, and an emp
 
 from __future__ import annotations
 
+import datetime
+import uuid
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from cus.core.lookups import array_parameter
 from cus.core.models import Municipality
 from cus.core.tests.factories import MunicipalityFactory
 from cus.residents.models import HouseholdMember
@@ -49,3 +53,30 @@ def test_the_values_are_one_parameter() -> None:
         assert " IN (" not in sql
     elif connection.vendor == "sqlite":
         assert "IN (SELECT value FROM json_each(" in sql
+
+
+def test_array_parameter_is_the_arrays_text_for_keys_numbers_and_dates() -> None:
+    key = uuid.UUID("12345678-1234-5678-1234-567812345678")
+    assert array_parameter([1, None, 3]) == "{1,NULL,3}"
+    assert array_parameter([key]) == "{12345678-1234-5678-1234-567812345678}"
+    assert array_parameter([datetime.date(2026, 3, 1), Decimal("12.50")]) == "{2026-03-01,12.50}"
+    # Text, booleans and moments need psycopg's quoting: the list is passed as it is.
+    assert array_parameter(["a b", "c"]) == ["a b", "c"]
+    assert array_parameter([True]) == [True]
+    moment = datetime.datetime(2026, 3, 1, 12, tzinfo=datetime.UTC)
+    assert array_parameter([moment]) == [moment]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="arrays are PostgreSQL's")
+def test_array_text_reads_back_as_the_values() -> None:
+    key = uuid.UUID("12345678-1234-5678-1234-567812345678")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT %s::uuid[], %s::numeric(10, 2)[], %s::date[]",
+            [
+                array_parameter([key, None]),
+                array_parameter([Decimal("1.50")]),
+                array_parameter([datetime.date(2026, 3, 1)]),
+            ],
+        )
+        assert cursor.fetchone() == ([key, None], [Decimal("1.50")], [datetime.date(2026, 3, 1)])

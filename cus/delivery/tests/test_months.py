@@ -11,20 +11,11 @@ from django.utils import timezone
 
 from cus.delivery import months, services
 from cus.delivery.models import DeliveryMonth, RecordStatus
-from cus.delivery.tests.factories import item_of, visit
-from cus.plans.tests.factories import make_plan, plan_world
+from cus.delivery.tests.factories import visit
 
 pytestmark = pytest.mark.django_db
 
 DAY = datetime.timedelta(days=1)
-
-
-@pytest.fixture
-def world() -> dict[str, Any]:
-    world = plan_world()
-    world["plan"] = make_plan(world)
-    world["item"] = item_of(world["plan"], world["provider"])
-    return world
 
 
 def _totals(item: Any) -> dict[datetime.date, int]:

@@ -26,15 +26,6 @@ pytestmark = pytest.mark.django_db
 YESTERDAY = datetime.timedelta(days=1)
 
 
-@pytest.fixture
-def world() -> dict[str, Any]:
-    world = plan_world()
-    world["plan"] = make_plan(world)
-    world["item"] = item_of(world["plan"], world["provider"])
-    world["other_item"] = item_of(world["plan"], world["other_provider"])
-    return world
-
-
 def _errors(exc: pytest.ExceptionInfo[ValidationError]) -> dict[str, list[str]]:
     return exc.value.message_dict
 
