@@ -104,7 +104,7 @@ def main() -> None:
         for _ in range(args.n):
             call()
         profiler.stop()
-        print(profiler.output_text(unicode=True, color=False, show_all=False))
+        print(profiler.output_text(unicode=True, color=False, show_all=bool(os.environ.get("SHOW_ALL"))))
     elif args.profiler == "cprofile":
         import cProfile  # noqa: PLC0415
         import pstats  # noqa: PLC0415

@@ -7,9 +7,10 @@ import uuid
 from typing import Any, cast
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import CharField, Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from cus.catalog.models import (
@@ -121,17 +122,38 @@ RESULT_FIELDS = (
 
 def for_results_list(services: QuerySet[Service]) -> QuerySet[Service]:
     """What the results list shows of each service (and only that: fewer columns to convert, no places loaded
-    just to tell whether one is accessible), read with a fixed number of queries."""
+    just to tell whether one is accessible). Its areas and municipalities come from ``add_result_facts``."""
     accessible = ServiceAtLocation.objects.filter(service=OuterRef("pk"), location__wheelchair_accessible=True)
-    return (
-        services.select_related("organization")
-        .only(*RESULT_FIELDS)
-        .annotate(wheelchair_place=Exists(accessible))
-        .prefetch_related(
-            Prefetch("areas", queryset=TaxonomyTerm.objects.only("id", "name", "name_en")),
-            Prefetch("municipalities_served", queryset=Municipality.objects.only("id", "name")),
-        )
+    return services.select_related("organization").only(*RESULT_FIELDS).annotate(wheelchair_place=Exists(accessible))
+
+
+def add_result_facts(services: list[Service]) -> list[Service]:
+    """Give each service of a results page the names of its areas (in the active language, in statutory order)
+    and of the municipalities it serves (alphabetical), as ``area_names`` and ``municipality_names``.
+
+    Both link tables are read in one query of plain rows: a prefetch per relation took two queries and built a
+    model instance per row (6 ms of a 30 ms page on PostgreSQL, 3 ms on SQLite)."""
+    keys = [service.pk for service in services]
+    number, text = IntegerField(), CharField()
+    areas = Service.areas.through.objects.filter(service_id__in=keys).values_list(
+        "service_id", Value(0, number), "taxonomyterm__position", "taxonomyterm__name", "taxonomyterm__name_en"
     )
+    municipalities = Service.municipalities_served.through.objects.filter(service_id__in=keys).values_list(
+        "service_id", Value(1, number), Value(0, number), "municipality__name", Value("", text)
+    )
+    english = (get_language() or "").startswith("en")
+    facts: dict[Any, tuple[list[tuple[int, str]], list[str]]] = {key: ([], []) for key in keys}
+    for service_id, kind, position, label, label_en in areas.union(municipalities, all=True) if keys else ():
+        area_names, municipality_names = facts[service_id]
+        if kind == 0:
+            area_names.append((position, label_en if english and label_en else label))
+        else:
+            municipality_names.append(label)
+    for service in services:
+        area_names, municipality_names = facts[service.pk]
+        service.area_names = [name for _position, name in sorted(area_names)]  # type: ignore[attr-defined]
+        service.municipality_names = sorted(municipality_names)  # type: ignore[attr-defined]
+    return services
 
 
 def results_page(services: QuerySet[Service], number: Any, per_page: int) -> Page:
@@ -153,7 +175,8 @@ def results_page(services: QuerySet[Service], number: Any, per_page: int) -> Pag
             keys = page_keys(services, (number - 1) * per_page, per_page)[0] if total else []
     paginator.count = total  # type: ignore[misc]
     # Only keys chosen by the search are read (a status condition here would make SQLite scan its index).
-    return Page(load_in_order(for_results_list(Service.objects.all()), keys), number, paginator)
+    shown = add_result_facts(load_in_order(for_results_list(Service.objects.all()), keys))
+    return Page(shown, number, paginator)
 
 
 def published_service(pk: Any) -> Service:

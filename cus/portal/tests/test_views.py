@@ -164,6 +164,67 @@ def test_free_and_municipality_filters(client: Any) -> None:
     assert sorted(choices) == sorted([here.pk, there.pk])
 
 
+def test_filter_options_follow_every_write_and_the_language(client: Any) -> None:
+    """The filters' options are cached under the catalog's version: a publish, an archive, a renamed municipality
+    or term shows on the next page, and each language has its own."""
+
+    def options(name: str, **params: Any) -> list[str]:
+        html = search(client, **params).content.decode()
+        select = re.search(rf'<select[^>]* name="{name}"[^>]*>(.*?)</select>', html, re.S)
+        assert select is not None
+        return re.findall(r"<option[^>]*>([^<]*)</option>", select.group(1))
+
+    here = MunicipalityFactory(name="Gmina Pierwsza")
+    draft = ServiceFactory(name="Szkic", municipality=MunicipalityFactory(name="Gmina Druga"), status="draft")
+    ServiceFactory(municipality=here)
+    assert options("municipality") == ["Wszystkie gminy", "Gmina Pierwsza"]
+    draft.status = ServiceStatus.PUBLISHED
+    draft.save()
+    assert options("municipality") == ["Wszystkie gminy", "Gmina Druga", "Gmina Pierwsza"]
+    here.name = "Gmina Zmieniona"
+    here.save()
+    assert options("municipality") == ["Wszystkie gminy", "Gmina Druga", "Gmina Zmieniona"]
+    draft.status = ServiceStatus.ARCHIVED
+    draft.save()
+    assert options("municipality") == ["Wszystkie gminy", "Gmina Zmieniona"]
+
+    seniors = target_group("seniors")
+    assert "Seniorzy" in options("group")
+    seniors.name = "Seniorzy i seniorki"
+    seniors.save()
+    assert "Seniorzy i seniorki" in options("group")
+    chosen = search(client, group=seniors.pk).content.decode()
+    assert f'<option value="{seniors.pk}" selected>Seniorzy i seniorki</option>' in chosen
+    polish = options("area")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = options("area")
+    assert polish[0] == "Wszystkie obszary"
+    assert english[0] == "All areas"
+    assert english[1:] == [name_en for _code, _name, name_en in AREAS]
+
+
+def test_results_show_areas_in_statutory_order_and_municipalities_by_name(client: Any) -> None:
+    b, a = MunicipalityFactory(name="Bełchatów <b>"), MunicipalityFactory(name="Aleksandrów")
+    ServiceFactory(name="Wiele obszarów", areas=[area("06"), area("02")], municipality=b, municipalities_served=[b, a])
+    ServiceFactory(name="Bez obszaru", areas=[], municipalities_served=[])
+
+    def facts(html: str, name: str) -> list[str]:
+        card = html[html.index(f">{name}</a>") :].split("</article>", maxsplit=1)[0]
+        items = re.findall(r'<li class="list-inline-item">(.*?)</li>', card, re.S)
+        return [re.sub(r"<span[^>]*>.*?</span>", "", item).strip() for item in items]
+
+    html = search(client).content.decode()
+    assert facts(html, "Wiele obszarów") == [
+        "Wspieranie rodziny, Wspieranie osób niepełnosprawnych",
+        "",  # the fee badge
+        "Dostępna dla mieszkańców: Aleksandrów, Bełchatów &lt;b&gt;",
+    ]
+    assert facts(html, "Bez obszaru") == ["", "", "Dostępna dla mieszkańców:"]
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = search(client).content.decode()
+    assert facts(english, "Wiele obszarów")[0] == "Family support, Disability support"
+
+
 def test_wheelchair_filter_needs_an_accessible_place(client: Any) -> None:
     accessible = ServiceFactory(name="Z podjazdem")
     ServiceAtLocationFactory(service=accessible, location__wheelchair_accessible=False)
@@ -414,10 +475,11 @@ def test_search_query_count_does_not_grow_with_results(client: Any, django_asser
         return len(ctx.captured_queries), len(names(response))
 
     make(2)
-    count()  # the first search fills the cached municipality choices; compare the searches after it
+    count()  # the first search after a write builds the cached filter options; compare the searches after it
     few, shown = count()
     assert shown == 2
     make(13)
+    count()
     many, shown = count()
     assert shown == 15
     assert many == few
