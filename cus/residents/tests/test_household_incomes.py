@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import DatabaseError, connection, transaction
 
 from cus.core.tests.factories import MunicipalityFactory
 from cus.residents import queries
@@ -90,3 +91,27 @@ def test_current_household_incomes_equal_one_by_one() -> None:
     assert found[-1][1].total == Decimal("1234.56")
     assert found[-3] == (None, None)
     assert any(income and income.missing for _h, income in found)  # read again with the names
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL planner setting")
+@pytest.mark.django_db(transaction=True)
+def test_planner_cost_is_set_for_the_household_statement_only() -> None:
+    """The household statement asks PostgreSQL to prefer index probes (``random_page_cost``) for itself only:
+    in a transaction and outside one, the session's value is the same afterwards, and an error rolls it back."""
+
+    def cost() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW random_page_cost")
+            return str(cursor.fetchone()[0])
+
+    member = _households(1)[0].members.first()
+    before = cost()
+    assert queries.current_household_incomes([(member.person_id, MARCH)])[0][1] is not None
+    assert cost() == before
+    with transaction.atomic():
+        queries.current_household_incomes([(member.person_id, MARCH)])
+        assert cost() == before
+        with pytest.raises(DatabaseError), transaction.atomic():
+            queries._probing_indexes(connection, "SELECT 1 / 0", [])
+        assert cost() == before
+    assert cost() == before
