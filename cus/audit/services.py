@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import uuid
-from collections.abc import Iterable
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
@@ -34,18 +34,10 @@ def _json_value(value: Any) -> Any:
     return str(value)
 
 
-def snapshot(instance: models.Model, fields: Iterable[str] | None = None) -> dict[str, Any]:
-    """The instance's field values as JSON, without secrets; many-to-many fields listed in ``audit_m2m``. With
-    ``fields`` (attribute names), only those: the part of a row that a change can touch (work on batches reads only
-    that part)."""
+def snapshot(instance: models.Model) -> dict[str, Any]:
+    """The instance's field values as JSON, without secrets; many-to-many fields listed in ``audit_m2m``."""
     excluded = ALWAYS_EXCLUDED | set(getattr(instance, "audit_exclude", ()))
     data: dict[str, Any] = {}
-    if fields is not None:
-        wanted = set(fields)
-        for field in instance._meta.concrete_fields:
-            if field.attname in wanted and field.name not in excluded:
-                data[field.attname] = _json_value(getattr(instance, field.attname))
-        return data
     for field in instance._meta.concrete_fields:
         if field.name in excluded:
             continue
@@ -54,6 +46,16 @@ def snapshot(instance: models.Model, fields: Iterable[str] | None = None) -> dic
         for name in getattr(instance, "audit_m2m", ()):
             data[name] = [_json_value(pk) for pk in sorted(getattr(instance, name).values_list("pk", flat=True))]
     return data
+
+
+def values_snapshot(model: type[models.Model], values: dict[str, Any]) -> dict[str, Any]:
+    """``snapshot`` of a part of a row given as attribute values (work on batches reads rows as plain values)."""
+    excluded = ALWAYS_EXCLUDED | set(getattr(model, "audit_exclude", ()))
+    return {
+        field.attname: _json_value(values[field.attname])
+        for field in model._meta.concrete_fields
+        if field.attname in values and field.name not in excluded
+    }
 
 
 def _in_installation_language(text: Any) -> str:
@@ -167,29 +169,73 @@ def record_update(*, actor: Any, instance: models.Model, before: dict[str, Any],
     )
 
 
-def update_entry(
-    *,
-    actor: Any,
-    instance: models.Model,
-    before: dict[str, Any],
-    message: str = "",
-    changed: Iterable[str] | None = None,
-) -> AuditEntry:
-    """The entry ``record_update`` writes, not yet saved: for work on batches that insert many at once. With
-    ``changed`` (attribute names), only those fields can differ from ``before``: the snapshot after is ``before``
-    with their new values, without reading every field again."""
-    if changed is None:
-        after = snapshot(instance)
-    else:
-        after = {**before, **{name: _json_value(getattr(instance, name)) for name in changed if name in before}}
-    return build_entry(
-        action=AuditAction.UPDATE,
-        actor=actor,
-        instance=instance,
-        before=before,
-        after=after,
-        message=message,
-    )
+# The columns of an audit entry given as a plain row (``UpdateEntries``), in this order.
+ENTRY_FIELDS = (
+    "timestamp",
+    "action",
+    "actor",
+    "actor_label",
+    "request_id",
+    "ip_address",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "person_type",
+    "person_id",
+    "person_label",
+    "centre_id",
+    "municipality_id",
+    "purpose",
+    "message",
+    "before",
+    "after",
+    "changed_fields",
+)
+
+
+class UpdateEntries:
+    """The audit entries of updates of many rows of one model, as rows of ``ENTRY_FIELDS`` for one bulk insert:
+    what ``record_update`` writes for each row (the same columns, as ``build_entry`` fills them), from values read
+    without a model instance per row — for work on batches, such as the recalculation of fees. The entries share
+    their moment ``at``."""
+
+    def __init__(
+        self,
+        *,
+        actor: Any,
+        model: type[models.Model],
+        at: datetime.datetime,
+        person_model: type[models.Model] | None = None,
+    ) -> None:
+        ctx = context.current()
+        actor_id = actor.pk if actor is not None and getattr(actor, "pk", None) else None
+        common = (at, AuditAction.UPDATE, actor_id, _actor_label(actor), ctx.request_id, ctx.ip_address)
+        self._head = (*common, model._meta.label_lower)
+        self._person_type = person_model._meta.label_lower if person_model is not None else ""
+        self._actor_centre_id = getattr(actor, "centre_id", None) if actor is not None else None
+        self.rows: list[Sequence[Any]] = []
+
+    def add(
+        self,
+        *,
+        pk: Any,
+        label: str,
+        before: dict[str, Any],
+        after: dict[str, Any],
+        message: str = "",
+        person_pk: Any = None,
+        person_label: str = "",
+        centre_id: int | None = None,
+        municipality_id: int | None = None,
+    ) -> None:
+        """One entry: the row ``pk`` (shown as ``label``), its values before and after (``values_snapshot``), the
+        person it concerns and its tenant (what the model's ``audit_person`` and ``audit_tenant`` give)."""
+        if centre_id is None and municipality_id is None:
+            centre_id = self._actor_centre_id
+        person = ("", "", "") if person_pk is None else (self._person_type, str(person_pk), person_label[:300])
+        changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+        subject = (str(pk), label[:300], *person, centre_id, municipality_id)
+        self.rows.append((*self._head, *subject, "", str(message), before, after, changed))
 
 
 def record_delete(*, actor: Any, instance: models.Model, before: dict[str, Any], message: str = "") -> AuditEntry:

@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cus.audit.models import AuditEntry
-from cus.audit.services import record_create, snapshot, update_entry
+from cus.audit.services import ENTRY_FIELDS, UpdateEntries, record_create, values_snapshot
 from cus.core.lookups import array_parameter, array_type
 from cus.core.models import Municipality
 from cus.programme.models import ProgrammeFeeKind, ProgrammeService
@@ -44,6 +44,7 @@ from cus.qualification.recalculation_models import (
     RecalculationRun,
     RecalculationStatus,
 )
+from cus.residents.models import Person
 
 logger = logging.getLogger(__name__)
 
@@ -97,10 +98,9 @@ APPLIED_FIELDS = (
     "fee_per_unit",
     "fee_per_month",
 )
-# What is read of an application whose fee changed: the fields a recalculation sets (the audit entry holds them
-# before and after: nothing else of the application changes) and what the entry's labels need, the reference and
+# What is read of an application whose fee changed, besides the fields a recalculation sets (the audit entry holds
+# them before and after: nothing else of the application changes): what the entry's labels need, the reference and
 # the person's name.
-BEFORE_FIELDS = ("id", "reference", "municipality", "person", *FEE_FIELDS)
 PERSON_LABEL_FIELDS = ("first_name", "second_name", "last_name", "birth_date")
 # The columns of the history event of a changed fee.
 EVENT_FIELDS = ("application", "action", "from_state", "to_state", "actor", "actor_label", "at", "note")
@@ -329,41 +329,40 @@ def _process_batch(context: _Context, ids: Sequence[Any]) -> None:
 
 def _apply(context: _Context, changed: list[tuple[_Row, _Outcome]], now: Any) -> None:
     """Write the changed fees to the applications, with one audit entry (the fee fields before and after, read
-    again in one query) and one history event (``EVENT_FIELDS``) each."""
+    again in one query as plain values) and one history event (``EVENT_FIELDS``) each."""
     fee_attributes = [f.attname for f in Application._meta.concrete_fields if f.name in FEE_FIELDS]
+    read = ("pk", "reference", "person_id", *(f"person__{name}" for name in PERSON_LABEL_FIELDS), *fee_attributes)
     before_of = {
-        application.pk: application
-        for application in Application.objects.select_related("person")
-        .only(*BEFORE_FIELDS, *(f"person__{name}" for name in PERSON_LABEL_FIELDS))
-        .filter(pk__in_array=[row.pk for row, _r in changed])
+        values[0]: values
+        for values in Application.objects.filter(pk__in_array=[row.pk for row, _r in changed])
         .order_by()
+        .values_list(*read)
     }
-    entries = []
+    entries = UpdateEntries(actor=context.run.started_by, model=Application, person_model=Person, at=now)
     events: list[Sequence[Any]] = []
     actor_id = getattr(context.run.started_by, "pk", None)
     actor_label = _("system (recalculation of fees)")
-    updated = []
+    updates: list[list[Any]] = []
+    labels = len(PERSON_LABEL_FIELDS)
     for row, result in changed:
-        application = before_of[row.pk]
-        application.municipality = context.run.municipality
-        before = snapshot(application, fee_attributes)
-        for name, value in (result.applied or {}).items():
-            setattr(application, name, value)
-        application.fee_computed_at = application.updated_at = now
-        updated.append(application)
+        pk, reference, person_id, *values = before_of[row.pk]
+        before = dict(zip(fee_attributes, values[labels:], strict=True))
+        after = {**before, **(result.applied or {}), "fee_computed_at": now, "updated_at": now}
         message = _fee_message(result.row)
-        entries.append(
-            update_entry(
-                actor=context.run.started_by,
-                instance=application,
-                before=before,
-                message=message,
-                changed=fee_attributes,
-            )
+        entries.add(
+            pk=pk,
+            label=reference,  # what str() of an application gives once it has a reference
+            before=values_snapshot(Application, before),
+            after=values_snapshot(Application, after),
+            message=message,
+            person_pk=person_id,
+            person_label=Person.label_of(*values[:labels]),
+            municipality_id=context.run.municipality_id,  # the application's tenant (``audit_tenant``)
         )
-        events.append((application.pk, "recalculate_fee", "", "", actor_id, actor_label, now, message))
-    _update(Application, updated, FEE_FIELDS)
-    _insert(AuditEntry, entries)
+        updates.append([*(after[name] for name in fee_attributes), pk])
+        events.append((pk, "recalculate_fee", "", "", actor_id, actor_label, now, message))
+    _update(Application, FEE_FIELDS, updates)
+    _insert_rows(AuditEntry, ENTRY_FIELDS, entries.rows)
     _insert_rows(ApplicationEvent, EVENT_FIELDS, events)
 
 
@@ -447,23 +446,24 @@ _UPDATE_FROM_ARRAYS = (
 )
 
 
-def _update(model: Any, objects: list[Any], names: Sequence[str]) -> None:
-    """``bulk_update`` of these fields of many rows, the values prepared by the fields as it would: on PostgreSQL one
-    UPDATE joined to the new values sent as one array per column, elsewhere one parametrised UPDATE by primary key run
-    for all rows (``executemany``). The ORM's ``bulk_update`` builds a CASE of every row for every field, which costs
-    more than all the rest of a recalculation."""
-    if not objects:
+def _update(model: Any, names: Sequence[str], rows: list[list[Any]]) -> None:
+    """``bulk_update`` of the fields ``names`` of many rows, each row given as those fields' values followed by its
+    primary key, prepared by the fields as ``bulk_update`` would: on PostgreSQL one UPDATE joined to the new values
+    sent as one array per column, elsewhere one parametrised UPDATE by primary key run for all rows
+    (``executemany``). The ORM's ``bulk_update`` builds a CASE of every row for every field, which costs more than
+    all the rest of a recalculation."""
+    if not rows:
         return
     fields = [model._meta.get_field(name) for name in names]
     pk = model._meta.pk
+    columns = [*fields, pk]
     connection = connections[router.db_for_write(model)]
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
-    preparers = [_preparer(f, connection) for f in [*fields, pk]]
-    rows = [[p(getattr(obj, f.attname)) for p, f in zip(preparers, [*fields, pk], strict=True)] for obj in objects]
+    preparers = [_preparer(f, connection) for f in columns]
+    prepared = [[p(value) for p, value in zip(preparers, row, strict=True)] for row in rows]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            columns = [*fields, pk]
             sql = _UPDATE_FROM_ARRAYS.format(
                 table=table,
                 sets=", ".join(f"{quote(f.column)} = new_values.{quote(f.column)}" for f in fields),
@@ -471,21 +471,12 @@ def _update(model: Any, objects: list[Any], names: Sequence[str]) -> None:
                 names=", ".join(quote(f.column) for f in columns),
                 pk=quote(pk.column),
             )
-            cursor.execute(sql, [array_parameter(row[index] for row in rows) for index in range(len(columns))])
+            cursor.execute(sql, [array_parameter(row[index] for row in prepared) for index in range(len(columns))])
             return
         sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608 - quoted names from the model, values as parameters
             table, ", ".join(f"{quote(f.column)} = %s" for f in fields), quote(pk.column)
         )
-        cursor.executemany(sql, rows)
-
-
-def _insert(model: Any, objects: list[Any]) -> None:
-    """``bulk_create`` of many new model instances whose primary key the database assigns: ``_insert_rows`` of
-    their field values (``pre_save`` as ``bulk_create`` calls it); no signals (neither sends any)."""
-    if not objects:
-        return
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    _insert_rows(model, [f.name for f in fields], [[f.pre_save(obj, True) for f in fields] for obj in objects])
+        cursor.executemany(sql, prepared)
 
 
 def _fee_message(row: Sequence[Any]) -> str:

@@ -150,7 +150,13 @@ class Person(TenantModel):
         verbose_name_plural = _("persons")
 
     def __str__(self) -> str:
-        return f"{self.full_name} ({self.birth_date:%Y-%m-%d})" if self.birth_date else self.full_name
+        return self.label_of(self.first_name, self.second_name, self.last_name, self.birth_date)
+
+    @staticmethod
+    def label_of(first_name: str, second_name: str, last_name: str, birth_date: datetime.date | None) -> str:
+        """How a person is shown in lists and in the audit trail: the names, and the birth date when known."""
+        full_name = " ".join(part for part in (first_name, second_name, last_name) if part)
+        return f"{full_name} ({birth_date:%Y-%m-%d})" if birth_date else full_name
 
     @property
     def full_name(self) -> str:

@@ -13,8 +13,8 @@ from django.db import models
 from django.utils import timezone
 
 from cus.accounts.roles import Role
-from cus.audit.models import AuditEntry
-from cus.audit.services import snapshot
+from cus.audit.models import AuditAction, AuditEntry
+from cus.audit.services import build_entry, snapshot
 from cus.programme.models import ProgrammeFeeKind
 from cus.qualification import application_services, recalculation, services
 from cus.qualification.applications import Application, ApplicationEvent
@@ -111,13 +111,25 @@ def test_a_new_criterion_moves_programme_fees(
     assert entry.after["fee_per_unit"] == "0.00"
     # The entry holds the fee fields (all that a recalculation changes) as saved; the change is dated.
     fee_attributes = [f.attname for f in Application._meta.concrete_fields if f.name in recalculation.FEE_FIELDS]
-    assert entry.after == snapshot(application, fee_attributes)
+    assert entry.after == {name: value for name, value in snapshot(application).items() if name in fee_attributes}
     assert set(entry.before) == set(entry.after) == set(fee_attributes)
     assert {"fee_per_unit", "fee_per_month", "criterion_id", "updated_at"} <= set(entry.changed_fields)
     assert application.updated_at == application.fee_computed_at
     assert application.updated_at >= run.started_at
     assert entry.person_id == str(application.person_id)
     assert entry.municipality_id == municipality.pk
+    # Written as a plain row, the entry says all that record_update would say of this change.
+    expected = build_entry(
+        action=AuditAction.UPDATE,
+        actor=run.started_by,
+        instance=application,
+        before=entry.before,
+        after=entry.after,
+        message=entry.message,
+    )
+    columns = [f.attname for f in AuditEntry._meta.concrete_fields if f.name not in {"id", "timestamp"}]
+    assert {c: getattr(entry, c) for c in columns} == {c: getattr(expected, c) for c in columns}
+    assert entry.timestamp == application.updated_at
     event = ApplicationEvent.objects.get(application=application, action="recalculate_fee")
     assert (event.actor, event.at, event.note) == (run.started_by, application.updated_at, entry.message)
     assert event.actor_label and (event.from_state, event.to_state) == ("", "")
