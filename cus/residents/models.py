@@ -160,7 +160,7 @@ class Person(TenantModel):
 
     @property
     def full_name(self) -> str:
-        return " ".join(part for part in (self.first_name, self.second_name, self.last_name) if part)
+        return self.label_of(self.first_name, self.second_name, self.last_name, None)
 
     @property
     def masked_pesel(self) -> str:
