@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cus.catalog import public_cache
 from cus.catalog.models import TaxonomyTerm, Weekday
+from cus.core.collation import polish_sort_key
 from cus.core.forms import style_widgets
 from cus.core.models import Municipality
 from cus.portal.queries import AREAS_ID, TARGET_GROUPS_ID, municipalities_with_services
@@ -23,8 +24,9 @@ from cus.portal.templatetags.portal import term_name
 
 
 def municipality_choices() -> list[tuple[Any, str]]:
-    """Municipalities with a published service (a national catalog has 2,500 of them), after "all"."""
-    named = [(pk, name) for pk, name in municipalities_with_services().values_list("pk", "name")]
+    """Municipalities with a published service (a national catalog has 2,500 of them) in Polish alphabetical order,
+    after "all"."""
+    named = sorted(municipalities_with_services().values_list("pk", "name"), key=lambda item: polish_sort_key(item[1]))
     return [("", gettext("All municipalities")), *named]
 
 

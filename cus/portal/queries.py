@@ -25,6 +25,7 @@ from cus.catalog.models import (
     TaxonomyTerm,
 )
 from cus.catalog.search import load_in_order, page_keys, search_services
+from cus.core.collation import polish_sort_key
 from cus.core.models import Municipality
 
 # The reference dicts are loosely typed; these ids are UUIDs.
@@ -129,7 +130,7 @@ def for_results_list(services: QuerySet[Service]) -> QuerySet[Service]:
 
 def add_result_facts(services: list[Service]) -> list[Service]:
     """Give each service of a results page the names of its areas (in the active language, in statutory order)
-    and of the municipalities it serves (alphabetical), as ``area_names`` and ``municipality_names``.
+    and of the municipalities it serves (in Polish alphabetical order), as ``area_names`` and ``municipality_names``.
 
     Both link tables are read in one query of plain rows: a prefetch per relation took two queries and built a
     model instance per row (6 ms of a 30 ms page on PostgreSQL, 3 ms on SQLite)."""
@@ -152,7 +153,7 @@ def add_result_facts(services: list[Service]) -> list[Service]:
     for service in services:
         area_names, municipality_names = facts[service.pk]
         service.area_names = [name for _position, name in sorted(area_names)]  # type: ignore[attr-defined]
-        service.municipality_names = sorted(municipality_names)  # type: ignore[attr-defined]
+        service.municipality_names = sorted(municipality_names, key=polish_sort_key)  # type: ignore[attr-defined]
     return services
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext as _
 
 from cus.catalog.models import FeeKind, Weekday
+from cus.core.collation import polish_sort_key
 
 register = template.Library()
 
@@ -20,6 +21,12 @@ def term_name(term: Any) -> str:
     if (get_language() or "").startswith("en") and term.name_en:
         return str(term.name_en)
     return str(term.name)
+
+
+@register.filter
+def by_name(items: Any) -> list[Any]:
+    """Objects with a ``name`` in Polish alphabetical order (Ł after L, Ż after Z)."""
+    return sorted(items, key=lambda item: polish_sort_key(item.name))
 
 
 @register.filter

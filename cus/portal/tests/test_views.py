@@ -47,6 +47,13 @@ def search(client: Any, **params: Any) -> Any:
     return response
 
 
+def options_of(html: str, name: str) -> list[str]:
+    """The labels of a select's options, as written in the page."""
+    select = re.search(rf'<select[^>]* name="{name}"[^>]*>(.*?)</select>', html, re.S)
+    assert select is not None
+    return re.findall(r"<option[^>]*>([^<]*)</option>", select.group(1))
+
+
 def test_urls_are_public_paths() -> None:
     assert reverse("portal:home") == "/uslugi/"
     assert reverse("portal:search") == SEARCH
@@ -169,10 +176,7 @@ def test_filter_options_follow_every_write_and_the_language(client: Any) -> None
     or term shows on the next page, and each language has its own."""
 
     def options(name: str, **params: Any) -> list[str]:
-        html = search(client, **params).content.decode()
-        select = re.search(rf'<select[^>]* name="{name}"[^>]*>(.*?)</select>', html, re.S)
-        assert select is not None
-        return re.findall(r"<option[^>]*>([^<]*)</option>", select.group(1))
+        return options_of(search(client, **params).content.decode(), name)
 
     here = MunicipalityFactory(name="Gmina Pierwsza")
     draft = ServiceFactory(name="Szkic", municipality=MunicipalityFactory(name="Gmina Druga"), status="draft")
@@ -204,8 +208,11 @@ def test_filter_options_follow_every_write_and_the_language(client: Any) -> None
 
 
 def test_results_show_areas_in_statutory_order_and_municipalities_by_name(client: Any) -> None:
-    b, a = MunicipalityFactory(name="Bełchatów <b>"), MunicipalityFactory(name="Aleksandrów")
-    ServiceFactory(name="Wiele obszarów", areas=[area("06"), area("02")], municipality=b, municipalities_served=[b, a])
+    # Polish alphabetical order: Ł after L, before Z (code points put it after Z).
+    b, a, z = (MunicipalityFactory(name=name) for name in ("Łask <b>", "Lublin", "Zgierz"))
+    many = ServiceFactory(
+        name="Wiele obszarów", areas=[area("06"), area("02")], municipality=b, municipalities_served=[b, z, a]
+    )
     ServiceFactory(name="Bez obszaru", areas=[], municipalities_served=[])
 
     def facts(html: str, name: str) -> list[str]:
@@ -217,8 +224,10 @@ def test_results_show_areas_in_statutory_order_and_municipalities_by_name(client
     assert facts(html, "Wiele obszarów") == [
         "Wspieranie rodziny, Wspieranie osób niepełnosprawnych",
         "",  # the fee badge
-        "Dostępna dla mieszkańców: Aleksandrów, Bełchatów &lt;b&gt;",
+        "Dostępna dla mieszkańców: Lublin, Łask &lt;b&gt;, Zgierz",
     ]
+    assert options_of(html, "municipality") == ["Wszystkie gminy", "Lublin", "Łask &lt;b&gt;", "Zgierz"]
+    assert "Lublin, Łask &lt;b&gt;, Zgierz" in client.get(f"/uslugi/{many.pk}/").content.decode()
     assert facts(html, "Bez obszaru") == ["", "", "Dostępna dla mieszkańców:"]
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     english = search(client).content.decode()
