@@ -10,7 +10,6 @@ from django.core.paginator import Page, Paginator
 from django.db.models import CharField, Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value
 from django.http import Http404
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from cus.catalog.models import (
@@ -27,6 +26,7 @@ from cus.catalog.models import (
 from cus.catalog.search import load_in_order, page_keys, search_services
 from cus.core.collation import polish_sort_key
 from cus.core.models import Municipality
+from cus.portal.templatetags.portal import name_in_language
 
 # The reference dicts are loosely typed; these ids are UUIDs.
 AREAS_ID = cast("uuid.UUID", AREAS_TAXONOMY_ID)
@@ -43,11 +43,12 @@ def areas_with_counts() -> QuerySet[TaxonomyTerm]:
 
 
 def municipalities_with_services() -> QuerySet[Municipality]:
-    """Municipalities where at least one published service is available (the choices of the filter)."""
+    """Municipalities where at least one published service is available (the choices of the filter, which sorts them
+    in Polish alphabetical order itself)."""
     # An IN over the link table (indexed on both sides), not a correlated EXISTS per municipality: SQLite's
     # planner turned the EXISTS into a scan per municipality (68 s on 2,500 gminas × 20 services).
     served = Service.municipalities_served.through.objects.filter(service__status=ServiceStatus.PUBLISHED)
-    return Municipality.objects.filter(pk__in=served.values("municipality_id")).order_by("name")
+    return Municipality.objects.filter(pk__in=served.values("municipality_id")).order_by()
 
 
 def open_on(weekday: int, date: datetime.date | None = None) -> Q:
@@ -142,12 +143,11 @@ def add_result_facts(services: list[Service]) -> list[Service]:
     municipalities = Service.municipalities_served.through.objects.filter(service_id__in=keys).values_list(
         "service_id", Value(1, number), Value(0, number), "municipality__name", Value("", text)
     )
-    english = (get_language() or "").startswith("en")
     facts: dict[Any, tuple[list[tuple[int, str]], list[str]]] = {key: ([], []) for key in keys}
     for service_id, kind, position, label, label_en in areas.union(municipalities, all=True) if keys else ():
         area_names, municipality_names = facts[service_id]
         if kind == 0:
-            area_names.append((position, label_en if english and label_en else label))
+            area_names.append((position, name_in_language(label, label_en)))
         else:
             municipality_names.append(label)
     for service in services:

@@ -18,9 +18,14 @@ register = template.Library()
 @register.filter
 def term_name(term: Any) -> str:
     """A taxonomy term in the active language (the Polish name when there is no English one)."""
-    if (get_language() or "").startswith("en") and term.name_en:
-        return str(term.name_en)
-    return str(term.name)
+    return name_in_language(term.name, term.name_en)
+
+
+def name_in_language(name: str, name_en: str) -> str:
+    """A name kept in Polish and English, in the active language (Polish when there is no English one)."""
+    if (get_language() or "").startswith("en") and name_en:
+        return str(name_en)
+    return str(name)
 
 
 @register.filter
