@@ -139,6 +139,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA mmap_size=268435456;"
         ),
     }
+elif env_bool("CUS_DB_PREPARED_STATEMENTS", True):
+    # Server-side prepared statements for the statements that ask for them (cus.core.prepared: the public HSDS
+    # service document, planned once per connection instead of on every read); no other statement reaches this
+    # threshold. Off behind a connection pooler that does not keep them (PgBouncer in transaction mode < 1.21).
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 2**31 - 1
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -133,7 +133,9 @@ def wrk(url: str, seconds: int, connections: int, paths: Path | None = None) -> 
     return json.loads(out.strip().splitlines()[-1])
 
 
-def bench(name: str, env: dict[str, str], seconds: int, connections: int, portal_path: str) -> list[str]:
+def bench(
+    name: str, env: dict[str, str], seconds: int, connections: int, portal_path: str, *, only: list[str] | None = None
+) -> list[str]:
     rows = []
     with gunicorn(env) as base:
         words = SEARCH.replace(" ", "+")
@@ -158,6 +160,8 @@ def bench(name: str, env: dict[str, str], seconds: int, connections: int, portal
             ),
         ]
         for index, (label, url, raw, paths) in enumerate(targets):
+            if only and not any(word in label for word in only):
+                continue
             for _ in range(20):  # warm both workers' connections and caches
                 urllib.request.urlopen(url, timeout=10).read()
             result = wrk(url, seconds, connections, paths)
@@ -197,6 +201,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--portal-path", default="/uslugi/szukaj/")
     parser.add_argument("--pg-url", help="use this PostgreSQL database instead of a throwaway cluster (kept)")
+    parser.add_argument(
+        "--only", action="append", help="load only the endpoints whose label contains this text (repeatable)"
+    )
     args = parser.parse_args()
     VAR.mkdir(parents=True, exist_ok=True)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout
@@ -214,15 +221,15 @@ def main() -> None:
     for db in args.db or ["sqlite", "postgresql"]:
         if db == "sqlite":
             env = prepare(db, f"sqlite:///{VAR / 'catalog.sqlite3'}", args.municipalities, args.services)
-            rows += bench(db, env, args.seconds, args.connections, args.portal_path)
+            rows += bench(db, env, args.seconds, args.connections, args.portal_path, only=args.only)
         elif args.pg_url:
             env = prepare(db, args.pg_url, args.municipalities, args.services)
-            rows += bench(db, env, args.seconds, args.connections, args.portal_path)
+            rows += bench(db, env, args.seconds, args.connections, args.portal_path, only=args.only)
         else:
             version, cluster, url = postgres_cluster()
             try:
                 env = prepare(db, url, args.municipalities, args.services)
-                rows += bench(db, env, args.seconds, args.connections, args.portal_path)
+                rows += bench(db, env, args.seconds, args.connections, args.portal_path, only=args.only)
             finally:
                 subprocess.run(["pg_dropcluster", version, cluster, "--stop"], check=False)
     print("\n".join(rows))

@@ -449,9 +449,10 @@ def service_list(
     openapi_extra=_detail_doc("compiled/service.json", "The service with all its related data."),
 )
 def service_detail(request: HttpRequest, id: str) -> HttpResponseBase:
-    """Built with ten queries (the service and its nested rows), so the encoded answer is cached under the
-    catalog's version (``public_cache``: bumped by every write to catalog data) and the service's own
-    ``updated_at``. A cached answer costs one query, which also checks that the service is still published."""
+    """Built with twelve statements (the service and its nested rows, ``hsds.SERVICE_DOCUMENT``), and the encoded
+    answer cached under the catalog's version (``public_cache``: bumped by every write to catalog data) and the
+    service's own ``updated_at``. A cached answer costs one query, which also checks that the service is still
+    published."""
     pk = _path_uuid(id)
     found = (
         published_services()
@@ -466,7 +467,7 @@ def service_detail(request: HttpRequest, id: str) -> HttpResponseBase:
     key = f"hsds:service:{pk.hex}:{version}:{updated_at.timestamp() if updated_at else ''}"
     body = cache.get(key) if version is not None else None
     if body is None:
-        service = hsds.services_for_output(published_services().filter(pk=pk), full=True).first()
+        service = hsds.SERVICE_DOCUMENT.get(pk)
         if service is None:  # unpublished between the two queries
             raise Http404(_("No published service has this id."))
         body = to_json(hsds.service_full(service))

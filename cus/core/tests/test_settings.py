@@ -90,3 +90,24 @@ def test_the_test_settings_use_fast_hashing_and_local_services() -> None:
     assert settings.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.MD5PasswordHasher"
     assert settings.MAILERS["default"]["BACKEND"] == "django.core.mail.backends.locmem.EmailBackend"
     assert settings.TASKS["default"]["BACKEND"] == "django.tasks.backends.immediate.ImmediateBackend"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [(None, str(2**31 - 1)), ("true", str(2**31 - 1)), ("false", "None")], ids=str
+)
+def test_prepared_statements_on_postgresql_can_be_turned_off(tmp_path: Path, value: str | None, expected: str) -> None:
+    env = {"CUS_DEBUG": "1", "DATABASE_URL": "postgres://cus@db.example:5432/cus"}
+    if value is not None:
+        env["CUS_DB_PREPARED_STATEMENTS"] = value
+    code = "import cus.settings as s; print(s.DATABASES['default'].get('OPTIONS', {}).get('prepare_threshold'))"
+    result = subprocess.run(  # noqa: S603 (a fixed command line)
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**os.environ, "CUS_VAR_DIR": str(tmp_path), **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
