@@ -1,6 +1,7 @@
 """Profile one endpoint in-process through the whole WSGI stack (every middleware), on the benchmark database.
 
-    python bench/catalog/profile_endpoint.py detail|hsds|portal [--n 200] [--profiler pyinstrument|cprofile|none]
+    python bench/catalog/profile_endpoint.py detail|spread|page|hsds|portal [--n 200]
+        [--profiler pyinstrument|cprofile|none]
 
 Uses the same production settings as ``run.py`` (``CUS_DEBUG=0``) and the generated SQLite catalog unless
 ``DATABASE_URL`` is set. Prints the mean time per request (after warming up) and, with a profiler, where it goes.
@@ -36,7 +37,7 @@ os.environ.update(
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("target", choices=["detail", "spread", "hsds", "portal", "home", "meta", "healthz"])
+    parser.add_argument("target", choices=["detail", "spread", "page", "hsds", "portal", "home", "meta", "healthz"])
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--profiler", default="pyinstrument", choices=["pyinstrument", "cprofile", "none"])
     parser.add_argument("--query", default="uslugi opiekuncze")
@@ -51,6 +52,7 @@ def main() -> None:
     path, query = {
         "detail": (f"/api/hsds/services/{sid}", ""),
         "spread": (f"/api/hsds/services/{sid}", ""),
+        "page": (f"/uslugi/{sid}/", ""),
         "hsds": ("/api/hsds/services", f"search={q}"),
         "portal": ("/uslugi/szukaj/", f"q={q}"),
         "home": ("/uslugi/", ""),
@@ -65,6 +67,8 @@ def main() -> None:
         nonlocal path
         if args.target == "spread":  # a different service each time: the uncached path
             path = f"/api/hsds/services/{spread[next(counter) % len(spread)]}"
+        elif args.target == "page":  # the portal's page of a different service each time
+            path = f"/uslugi/{spread[next(counter) % len(spread)]}/"
         environ = {
             "REQUEST_METHOD": "GET",
             "PATH_INFO": path,

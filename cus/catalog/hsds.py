@@ -130,7 +130,7 @@ def _hhmm(value: datetime.time | None) -> str | None:
 
 
 # Prefetching: every list builds its page with a fixed number of queries, whatever its size. Each related
-# queryset ends its order with the primary key, so the lists and the single service (``SERVICE_DOCUMENT``) put rows
+# queryset ends its order with the primary key, so the lists and the single service (``PUBLISHED_SERVICE``) put rows
 # with equal names, days or hours in the same order on any database.
 
 
@@ -177,9 +177,10 @@ def services_for_output(queryset: QuerySet[Service], *, full: bool) -> QuerySet[
     return queryset.select_related("organization", "municipality").prefetch_related(*service_prefetches(full))
 
 
-# One published service with everything ``service_full`` reads: the same rows as ``services_for_output(full=True)``
-# in twelve statements compiled once per process (compiling them took longer than running them).
-SERVICE_DOCUMENT = PreparedGraph(
+# One published service with everything ``service_full`` reads — the same rows as ``services_for_output(full=True)``
+# — in twelve statements compiled once per process (compiling them took longer than running them). Read by the
+# HSDS document and by the portal's service page.
+PUBLISHED_SERVICE = PreparedGraph(
     lambda: services_for_output(Service.objects.published(), full=False), SERVICE_RELATIONS
 )
 

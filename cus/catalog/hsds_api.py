@@ -449,7 +449,7 @@ def service_list(
     openapi_extra=_detail_doc("compiled/service.json", "The service with all its related data."),
 )
 def service_detail(request: HttpRequest, id: str) -> HttpResponseBase:
-    """Built with twelve statements (the service and its nested rows, ``hsds.SERVICE_DOCUMENT``), and the encoded
+    """Built with twelve statements (the service and its nested rows, ``hsds.PUBLISHED_SERVICE``), and the encoded
     answer cached under the catalog's version (``public_cache``: bumped by every write to catalog data) and the
     service's own ``updated_at``. A cached answer costs one query, which also checks that the service is still
     published."""
@@ -467,7 +467,7 @@ def service_detail(request: HttpRequest, id: str) -> HttpResponseBase:
     key = f"hsds:service:{pk.hex}:{version}:{updated_at.timestamp() if updated_at else ''}"
     body = cache.get(key) if version is not None else None
     if body is None:
-        service = hsds.SERVICE_DOCUMENT.get(pk)
+        service = hsds.PUBLISHED_SERVICE.get(pk)
         if service is None:  # unpublished between the two queries
             raise Http404(_("No published service has this id."))
         body = to_json(hsds.service_full(service))

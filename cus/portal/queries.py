@@ -7,11 +7,12 @@ import uuid
 from typing import Any, cast
 
 from django.core.paginator import Page, Paginator
-from django.db.models import CharField, Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models import CharField, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cus.catalog import hsds
 from cus.catalog.models import (
     AREAS_TAXONOMY_ID,
     TARGET_GROUPS_TAXONOMY_ID,
@@ -181,27 +182,16 @@ def results_page(services: QuerySet[Service], number: Any, per_page: int) -> Pag
 
 
 def published_service(pk: Any) -> Service:
-    """One published service with everything its public page shows; unknown and unpublished give the same 404."""
-    today = timezone.localdate()
-    places = ServiceAtLocation.objects.select_related("location").order_by("location__name")
-    places = places.prefetch_related(
-        Prefetch("schedules", queryset=Schedule.objects.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))),
-        Prefetch("schedule_exceptions", queryset=ScheduleException.objects.filter(date__gte=today).order_by("date")),
-    )
-    service = (
-        Service.objects.published()
-        .filter(pk=pk)
-        .select_related("organization")
-        .prefetch_related(
-            "areas",
-            "target_groups",
-            "municipalities_served",
-            "required_documents",
-            "contacts",
-            Prefetch("service_at_locations", queryset=places),
-        )
-        .first()
-    )
+    """One published service with everything its public page shows; unknown and unpublished give the same 404.
+
+    Read with the HSDS document's statements (``hsds.PUBLISHED_SERVICE``); each place keeps the opening hours
+    still valid today (``current_schedules``) and the changes to come (``coming_exceptions``)."""
+    service = hsds.PUBLISHED_SERVICE.get(pk)
     if service is None:
         raise Http404(_("There is no published service at this address."))
+    today = timezone.localdate()
+    for place in service.service_at_locations.all():
+        schedules = [s for s in place.schedules.all() if s.valid_to is None or s.valid_to >= today]
+        place.current_schedules = schedules  # type: ignore[attr-defined]
+        place.coming_exceptions = [e for e in place.schedule_exceptions.all() if e.date >= today]  # type: ignore[attr-defined]
     return service

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from cus.accounts.permissions import municipality_ids_for
 from cus.core.models import Municipality
+from cus.core.prepared import PreparedQuery
 from cus.programme.models import (
     BudgetLine,
     EligibilityRule,
@@ -217,13 +218,29 @@ class PortalProgramme:
     rules: list[str]
 
 
-def programmes_for_service(service: Any) -> list[PortalProgramme]:
-    """Programmes in force that offer the service, with their conditions in plain words: two queries in all."""
-    offers = list(
-        ProgrammeService.objects.filter(service_id=service.pk, programme__status=ProgrammeStatus.IN_FORCE)
+# The offers of a service in programmes in force, by the service's key: read on every public page of a service
+# (the programmes and the link to apply online), so compiled once per process.
+_OFFERS_IN_FORCE = PreparedQuery(
+    lambda key: (
+        ProgrammeService.objects.filter(service_id=key, programme__status=ProgrammeStatus.IN_FORCE)
         .select_related("programme", "programme__municipality")
         .order_by("programme__name", "pk")
     )
+)
+
+
+def offers_in_force(service: Any) -> list[ProgrammeService]:
+    """The service's offers in programmes in force, by programme name; read once for a service object (the
+    portal's page asks twice: for the programmes and for the link to apply online)."""
+    cached = service.__dict__.get("_offers_in_force")
+    if cached is None:
+        cached = service.__dict__["_offers_in_force"] = _OFFERS_IN_FORCE.fetch(service.pk)
+    return list(cached)
+
+
+def programmes_for_service(service: Any) -> list[PortalProgramme]:
+    """Programmes in force that offer the service, with their conditions in plain words: two queries at most."""
+    offers = offers_in_force(service)
     if not offers:
         return []
     rules = EligibilityRule.objects.filter(

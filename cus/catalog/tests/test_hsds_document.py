@@ -1,4 +1,4 @@
-"""The fully nested HSDS service read through ``hsds.SERVICE_DOCUMENT`` (statements compiled once, run by key)
+"""The fully nested HSDS service read through ``hsds.PUBLISHED_SERVICE`` (statements compiled once, run by key)
 is the same document, built from the same rows in the same order, as through the ORM's prefetches."""
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def through_prefetches(service: Service) -> Service:
 
 def prepared(service: Service) -> Service:
     with CaptureQueriesContext(connection) as ctx:
-        loaded = hsds.SERVICE_DOCUMENT.get(service.pk)
+        loaded = hsds.PUBLISHED_SERVICE.get(service.pk)
     assert len(ctx.captured_queries) == STATEMENTS
     assert loaded is not None
     return loaded
@@ -146,11 +146,11 @@ def test_a_place_shared_by_two_services_shows_its_contacts_in_both(municipality:
 
 def test_only_published_services(municipality: Any) -> None:
     catalog = build_catalog(municipality)
-    assert hsds.SERVICE_DOCUMENT.get(catalog["draft"].pk) is None
-    assert hsds.SERVICE_DOCUMENT.get(uuid.uuid4()) is None
+    assert hsds.PUBLISHED_SERVICE.get(catalog["draft"].pk) is None
+    assert hsds.PUBLISHED_SERVICE.get(uuid.uuid4()) is None
     care = catalog["care"]
     catalog_services.service_set_status(actor=None, service=care, status=ServiceStatus.ARCHIVED)
-    assert hsds.SERVICE_DOCUMENT.get(care.pk) is None
+    assert hsds.PUBLISHED_SERVICE.get(care.pk) is None
 
 
 def test_a_change_shows_on_the_next_read(municipality: Any) -> None:

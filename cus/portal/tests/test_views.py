@@ -379,6 +379,13 @@ def full_service() -> Any:
     place = ServiceAtLocationFactory(service=service, location=location)
     ScheduleFactory(service_at_location=place, weekday=1, opens_at=datetime.time(8), closes_at=datetime.time(16))
     ScheduleFactory(service_at_location=place, weekday=3, opens_at=datetime.time(9), closes_at=datetime.time(17))
+    ScheduleFactory(
+        service_at_location=place,
+        weekday=5,
+        opens_at=datetime.time(7, 15),
+        closes_at=datetime.time(9, 45),
+        valid_to=datetime.date(2000, 12, 31),
+    )
     ScheduleExceptionFactory(service_at_location=place, date=datetime.date(2099, 12, 25), description="Święto")
     ScheduleExceptionFactory(service_at_location=place, date=datetime.date(2000, 1, 1), description="Dawno temu")
     return service
@@ -416,6 +423,7 @@ def test_service_page_shows_what_a_resident_needs(client: Any) -> None:
     ):
         assert text in html, text
     assert "Dawno temu" not in html, "past exceptions are not shown"
+    assert "07:15" not in html, "hours valid until a past date are not shown"
     lowered = html.lower()
     assert "poniedziałek" in lowered and "niedziela" in lowered, "weekday names in Polish"
     assert "ukraiński" in lowered, "language names in Polish"

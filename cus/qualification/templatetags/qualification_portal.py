@@ -11,11 +11,7 @@ register = template.Library()
 
 @register.simple_tag
 def online_offers(service: Any) -> list[Any]:
-    """Services of programmes in force that offer ``service`` (one query)."""
-    from cus.programme.models import ProgrammeService, ProgrammeStatus
+    """Services of programmes in force that offer ``service`` (shared with the programmes shown above it)."""
+    from cus.programme.queries import offers_in_force
 
-    return list(
-        ProgrammeService.objects.filter(service_id=service.pk, programme__status=ProgrammeStatus.IN_FORCE)
-        .select_related("programme")
-        .order_by("programme__name", "pk")
-    )
+    return offers_in_force(service)
