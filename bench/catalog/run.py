@@ -143,6 +143,8 @@ def bench(
         counts = in_process(env, QUERY_COUNT.format(portal=portal_path))
         spread = VAR / f"paths-{name}.txt"
         spread.write_text("".join(f"/api/hsds/services/{pk}\n" for pk in baseline["service_ids"]))
+        pages = VAR / f"pages-{name}.txt"
+        pages.write_text("".join(f"/uslugi/{pk}/\n" for pk in baseline["service_ids"]))
         targets = [
             ("portal search", f"{base}{portal_path}?q={words}", baseline["search"], None),
             (
@@ -157,6 +159,12 @@ def bench(
                 f"{base}/api/hsds/services/{baseline['service_id']}",
                 baseline["detail"],
                 spread,
+            ),
+            (
+                f"portal service page over {SPREAD:,} services (not cached)",
+                f"{base}/uslugi/{baseline['service_id']}/",
+                baseline["detail"],
+                pages,
             ),
         ]
         for index, (label, url, raw, paths) in enumerate(targets):
