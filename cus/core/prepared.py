@@ -9,6 +9,10 @@ populators). ``PreparedGraph`` does the same for one object and the relations a 
 each selected by the root's key (a subquery for nested relations) rather than by a list of parent keys, so every
 statement has one parameter and the same SQL for any object.
 
+On PostgreSQL the statements of one read go out together in psycopg's pipeline mode (one round trip), as
+server-side prepared statements when the database settings allow them (``prepare_threshold``, set in settings.py
+unless ``CUS_DB_PREPARED_STATEMENTS`` is off): PostgreSQL then plans each once per connection.
+
 The querysets are built once, at the first read: they must not depend on the request (no user, language or
 time in them) and their key must be a UUID.
 """
