@@ -72,9 +72,12 @@ def age_text(service: Any) -> str:
 @register.simple_tag
 def weekly_hours(service_at_location: Any) -> list[dict[str, Any]]:
     """Each weekday (Monday first) with the opening hours still valid (``current_schedules``, set by
-    ``published_service``); an empty list of hours means closed."""
+    ``published_service``; else all the place's hours); an empty list of hours means closed."""
+    schedules = getattr(service_at_location, "current_schedules", None)
+    if schedules is None:
+        schedules = service_at_location.schedules.all()
     by_day: dict[int, list[Any]] = {day: [] for day in Weekday.values}
-    for schedule in service_at_location.current_schedules:
+    for schedule in schedules:
         by_day[schedule.weekday].append(schedule)
     return [{"label": Weekday(day).label, "hours": by_day[day]} for day in Weekday.values]
 
