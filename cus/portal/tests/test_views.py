@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from cus.catalog.models import FeeKind, FeeUnit, ServiceStatus
+from cus.catalog.models import FeeKind, FeeUnit, Phone, PhoneType, ServiceStatus
 from cus.catalog.reference import AREAS
 from cus.catalog.tests.factories import (
     ContactFactory,
@@ -388,6 +388,10 @@ def full_service() -> Any:
     )
     ScheduleExceptionFactory(service_at_location=place, date=datetime.date(2099, 12, 25), description="Święto")
     ScheduleExceptionFactory(service_at_location=place, date=datetime.date(2000, 1, 1), description="Dawno temu")
+    # Further numbers of the service and the place, and the place's contact person (shown as HSDS shows them).
+    Phone.objects.create(service=service, number="+48 22 555 66 99", type=PhoneType.FAX, description="sekretariat")
+    Phone.objects.create(location=location, number="+48 22 555 11 22", extension="14", type=PhoneType.VOICE)
+    ContactFactory(service=None, location=location, name="Ewa Zielińska", department="recepcja", email="")
     return service
 
 
@@ -424,6 +428,9 @@ def test_service_page_shows_what_a_resident_needs(client: Any) -> None:
         assert text in html, text
     assert "Dawno temu" not in html, "past exceptions are not shown"
     assert "07:15" not in html, "hours valid until a past date are not shown"
+    assert "Faks:</strong> +48 22 555 66 99 (sekretariat)" in html, "a fax number is not a link to call"
+    assert 'href="tel:+48225551122">+48 22 555 11 22</a> wew. 14' in html
+    assert "Ewa Zielińska, recepcja" in html
     lowered = html.lower()
     assert "poniedziałek" in lowered and "niedziela" in lowered, "weekday names in Polish"
     assert "ukraiński" in lowered, "language names in Polish"
