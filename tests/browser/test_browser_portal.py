@@ -15,8 +15,9 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def catalog(transactional_db):
     """A few published services (and a draft); the reference areas are put back after earlier tests flushed them."""
-    from cus.catalog.models import FeeKind, FeeUnit, ServiceStatus
+    from cus.catalog.models import FeeKind, FeeUnit, Phone, ServiceStatus
     from cus.catalog.tests.factories import (
+        ContactFactory,
         LocationFactory,
         OrganizationFactory,
         RequiredDocumentFactory,
@@ -64,6 +65,9 @@ def catalog(transactional_db):
     for weekday in range(1, 6):
         ScheduleFactory(service_at_location=place, weekday=weekday)
     ScheduleExceptionFactory(service_at_location=place, date=datetime.date(2099, 12, 24), description="Wigilia")
+    Phone.objects.create(service=care, number="+48 22 123 45 00", type="fax", description="sekretariat")
+    Phone.objects.create(location=ramp, number="+48 22 123 45 11", extension="21", type="voice")
+    ContactFactory(service=None, location=ramp, name="Ewa Zielińska", department="recepcja", phone="+48 600 100 200")
     paid = ServiceFactory(
         municipality=gmina,
         organization=provider,
