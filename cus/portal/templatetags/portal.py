@@ -6,10 +6,12 @@ from typing import Any
 
 from django import template
 from django.utils.formats import number_format
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext as _
 
-from cus.catalog.models import FeeKind, Weekday
+from cus.catalog.models import FeeKind, PhoneType, Weekday
 from cus.core.collation import polish_sort_key
 
 register = template.Library()
@@ -90,3 +92,28 @@ def wheelchair_accessible(service: Any) -> bool:
     if annotated is not None:
         return bool(annotated)
     return any(place.location.wheelchair_accessible for place in service.service_at_locations.all())
+
+
+def _tel(number: str) -> SafeString:
+    return format_html('<a href="tel:{}">{}</a>', number.replace(" ", ""), number)
+
+
+@register.simple_tag
+def phone_item(phone: Any) -> SafeString:
+    """A further phone number as a list item: its kind, the number (a link to call, except a fax), the extension
+    and the note. Python rather than an included template: the page lists several and renders in a few ms."""
+    number = phone.number if phone.type == PhoneType.FAX else _tel(phone.number)
+    extension = format_html(" {} {}", _("ext."), phone.extension) if phone.extension else ""
+    note = format_html(" ({})", phone.description) if phone.description else ""
+    return format_html("<li><strong>{}:</strong> {}{}{}</li>", phone.get_type_display(), number, extension, note)
+
+
+@register.simple_tag
+def contact_item(contact: Any) -> SafeString:
+    """A contact person as a list item: name, title, department, phone (a link to call), e-mail (a link)."""
+    parts = [(part,) for part in (contact.title, contact.department) if part]
+    if contact.phone:
+        parts.append((_tel(contact.phone),))
+    if contact.email:
+        parts.append((format_html('<a href="mailto:{0}" class="portal-url">{0}</a>', contact.email),))
+    return format_html("<li>{}{}</li>", contact.name, format_html_join("", ", {}", parts))
