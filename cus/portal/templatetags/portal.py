@@ -104,14 +104,15 @@ def phone_item(phone: Any) -> SafeString:
     and the note. Python rather than an included template: the page lists several and renders in a few ms."""
     number = phone.number if phone.type == PhoneType.FAX else _tel(phone.number)
     extension = format_html(" {} {}", _("ext."), phone.extension) if phone.extension else ""
-    note = format_html(" ({})", phone.description) if phone.description else ""
+    note = format_html(' (<span lang="pl">{}</span>)', phone.description) if phone.description else ""
     return format_html("<li><strong>{}:</strong> {}{}{}</li>", phone.get_type_display(), number, extension, note)
 
 
 @register.simple_tag
 def contact_item(contact: Any) -> SafeString:
-    """A contact person as a list item: name, title, department, phone (a link to call), e-mail (a link)."""
-    parts = [(part,) for part in (contact.title, contact.department) if part]
+    """A contact person as a list item: name, title, department, phone (a link to call), e-mail (a link). Notes,
+    titles and departments are the centre's Polish words: marked so for screen readers on the English page."""
+    parts = [(format_html('<span lang="pl">{}</span>', part),) for part in (contact.title, contact.department) if part]
     if contact.phone:
         parts.append((_tel(contact.phone),))
     if contact.email:
