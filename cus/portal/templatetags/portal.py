@@ -101,7 +101,7 @@ def _tel(number: str) -> SafeString:
 @register.simple_tag
 def phone_item(phone: Any) -> SafeString:
     """A further phone number as a list item: its kind, the number (a link to call, except a fax), the extension
-    and the note. Python rather than an included template: the page lists several and renders in a few ms."""
+    and the note (escaped by ``format_html``)."""
     number = phone.number if phone.type == PhoneType.FAX else _tel(phone.number)
     extension = format_html(" {} {}", _("ext."), phone.extension) if phone.extension else ""
     note = format_html(' (<span lang="pl">{}</span>)', phone.description) if phone.description else ""
