@@ -197,29 +197,14 @@ def _instance(compiled: _Compiled, raw: Sequence[Any], connection: BaseDatabaseW
     return obj
 
 
-def _nested(
-    root_model: type[Model], parts: tuple[str, ...], queryset: QuerySet[Any], link: str
-) -> Callable[[uuid.UUID], QuerySet[Any]]:
-    """Rows of a nested relation, selected by the keys of their parents below the root with the given key.
-
-    When the first step is a reverse foreign key (a service's places), the parents' keys come from that table
-    alone (``place.location_id where place.service_id = key``), without joining the root's table."""
-    first = root_model._meta.get_field(parts[0])
-    if isinstance(first, ManyToOneRel) and not first.many_to_many:
-        first_model = first.related_model
-        first_fk = first.field.name
-        below = "__".join(parts[1:-1]) or "pk"
-
-        def parent_keys(key: uuid.UUID) -> QuerySet[Any]:
-            return first_model._default_manager.filter(**{first_fk: key}).values(below)
-
-    else:
-        path = "__".join(parts[:-1])
-
-        def parent_keys(key: uuid.UUID) -> QuerySet[Any]:
-            return root_model._default_manager.filter(pk=key).values(path)
-
-    return lambda key: queryset.filter(**{f"{link}__in": parent_keys(key)})
+def _nested(first: ManyToOneRel, parts: tuple[str, ...], queryset: QuerySet[Any], link: str) -> Callable[..., Any]:
+    """Rows of a nested relation, selected by their parents' keys read from the table of the root's first
+    relation alone (``place.location_id where place.service_id = key``), without joining the root's table."""
+    first_model, first_fk = first.related_model, first.field.name
+    below = "__".join(parts[1:-1]) or "pk"
+    return lambda key: queryset.filter(
+        **{f"{link}__in": first_model._default_manager.filter(**{first_fk: key}).values(below)}
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,10 +220,11 @@ class PreparedGraph[M: Model]:
     """One object by key with related rows, as ``root.prefetch_related(*relations)`` would load them.
 
     ``relations`` are ``(path, queryset)`` pairs, each one level below an earlier path (or the root): a
-    many-to-many or reverse foreign key of the root, or a reverse foreign key of a nested object — a
-    ``select_related`` object such as ``service_at_locations__location`` counts as a level. The querysets give
-    the rows and their order; they are the ones a ``Prefetch`` of the same path would use, so both ways read the
-    same rows in the same order (an order that ends with the primary key leaves no ties to the database).
+    many-to-many or reverse foreign key of the root, or a reverse foreign key of a nested object below a
+    reverse foreign key of the root — a ``select_related`` object such as ``service_at_locations__location``
+    counts as a level. The querysets give the rows and their order; they are the ones a ``Prefetch`` of the same
+    path would use, so both ways read the same rows in the same order (an order that ends with the primary key
+    leaves no ties to the database).
     """
 
     def __init__(self, root: Callable[[], QuerySet[M]], relations: Sequence[tuple[str, QuerySet[Any]]]) -> None:
@@ -254,10 +240,13 @@ class PreparedGraph[M: Model]:
         field = model._meta.get_field(parts[-1])
         if isinstance(field, ManyToOneRel) and not field.many_to_many:
             fk = field.field
+            first = root_model._meta.get_field(parts[0])
             if len(parts) == 1:
                 query = PreparedQuery(lambda key: queryset.filter(**{fk.name: key}))
+            elif isinstance(first, ManyToOneRel) and not first.many_to_many:
+                query = PreparedQuery(_nested(first, parts, queryset, fk.name))
             else:
-                query = PreparedQuery(_nested(root_model, parts, queryset, fk.name))
+                raise ValueError(f"{path}: a nested relation must start with a reverse foreign key of the root.")
             return _Relation(parts, query, fk.attname, field.cache_name, queryset.model)
         if isinstance(field, ManyToManyField) and len(parts) == 1:
             name = field.related_query_name()

@@ -235,7 +235,7 @@ def test_what_cannot_be_prepared_is_refused(build: Any) -> None:
         PreparedQuery(build).fetch(uuid.uuid4())
 
 
-@pytest.mark.parametrize("path", ["organization", "service_at_locations__location"])
+@pytest.mark.parametrize("path", ["organization", "service_at_locations__location", "areas__children"])
 def test_a_graph_takes_only_what_prefetch_would_read(path: str) -> None:
     with pytest.raises(ValueError):
         PreparedGraph(Service.objects.all, [(path, Organization.objects.all())])
