@@ -22,7 +22,10 @@ from typing import Any
 
 from django.db import connections
 from django.db.models import BooleanField, F, FloatField, Func, Q, QuerySet, Value
+from django.db.models.expressions import OrderBy
 from django.db.models.lookups import Lookup
+
+from cus.core.collation import Alphabetical, collation_sql
 
 # Words that carry no meaning for search (Polish prepositions, conjunctions, particles).
 STOPWORDS = frozenset(
@@ -303,38 +306,52 @@ def page_keys(queryset: QuerySet[Any], start: int, size: int) -> tuple[list[Any]
     (3,340 matches: 14.1 → 11.9 ms on PostgreSQL, 18.1 → 17.1 ms on SQLite), which SQLite also refuses beside
     ``bm25()`` in one query."""
     query = queryset.query
-    order = list(query.order_by or (queryset.model._meta.ordering or ["pk"]))
-    if "pk" not in {name.lstrip("-") for name in order}:
-        order.append("pk")  # a total order: pages neither repeat nor skip rows
+    connection = connections[queryset.db]
+    order = [_order_key(item) for item in query.order_by or (queryset.model._meta.ordering or ["pk"])]
+    if "pk" not in {field for field, _descending, _alphabetical in order}:
+        order.append(("pk", False, False))  # a total order: pages neither repeat nor skip rows
     aliases: dict[str, Any] = {"page_key": F("pk")}
+    selected: list[str] = []  # ordering columns the query selects already (the rank)
     outer_order: list[str] = []
-    for index, name in enumerate(order):
-        if not isinstance(name, str) or name.startswith("?"):
-            raise ValueError(f"page_keys: unsupported ordering {name!r}")
-        field = name.lstrip("-")
-        direction = " DESC" if name.startswith("-") else ""
+    for index, (field, descending, alphabetical) in enumerate(order):
         if field in query.extra_select or field in query.annotations:
             column = field
+            selected.append(field)
         else:
             column = f"page_order_{index}"
             aliases[column] = F(field)
-        outer_order.append(f'page."{column}"{direction}')
-    selected = {"extra": query.extra_select, "annotations": query.annotations}
-    columns = [*aliases, *(n.lstrip("-") for n in order if any(n.lstrip("-") in names for names in selected.values()))]
-    inner = queryset.order_by().annotate(**aliases).values_list(*dict.fromkeys(columns))
+        collation = f" COLLATE {collation_sql(connection)}" if alphabetical else ""
+        outer_order.append(f'page."{column}"{collation}{" DESC" if descending else ""}')
+    inner = queryset.order_by().annotate(**aliases).values_list(*dict.fromkeys([*aliases, *selected]))
     inner_sql, params = inner.query.sql_with_params()
     sql = (
         f"WITH page AS MATERIALIZED ({inner_sql})"  # noqa: S608 (compiled by Django)
         f' SELECT page."page_key", (SELECT COUNT(*) FROM page) FROM page'
         f" ORDER BY {', '.join(outer_order)} LIMIT %s OFFSET %s"
     )
-    connection = connections[queryset.db]
     with connection.cursor() as cursor:
         cursor.execute(sql, (*params, size, start))
         rows = cursor.fetchall()
     pk_field = queryset.model._meta.pk
     keys = [pk_field.to_python(row[0]) for row in rows]
     return keys, (rows[0][1] if rows else None)
+
+
+def _order_key(ordering: Any) -> tuple[str, bool, bool]:
+    """(field, descending, alphabetical) of one item of an ordering: "-name", ``Alphabetical("name")`` or either
+    expression's ``.asc()`` / ``.desc()``."""
+    item: Any = ordering
+    descending = False
+    if isinstance(item, OrderBy):
+        descending, item = item.descending, item.expression
+    alphabetical = isinstance(item, Alphabetical)
+    if alphabetical:
+        item = item.get_source_expressions()[0]
+    if isinstance(item, F):
+        item = item.name  # type: ignore[attr-defined]  # F has one (the stubs leave it out)
+    if not isinstance(item, str) or item.startswith("?"):
+        raise ValueError(f"page_keys: unsupported ordering {item!r}")
+    return item.removeprefix("-"), descending != item.startswith("-"), alphabetical
 
 
 def load_in_order(queryset: QuerySet[Any], keys: list[Any]) -> list[Any]:

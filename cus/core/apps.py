@@ -8,6 +8,11 @@ class CoreConfig(AppConfig):
     verbose_name = _("Organisation")
 
     def ready(self) -> None:
-        from cus.core import lookups
+        from django.core import checks
+        from django.db.backends.signals import connection_created
+
+        from cus.core import collation, lookups
 
         lookups.register()
+        connection_created.connect(collation.register, dispatch_uid="cus.core.collation")
+        checks.register(collation.check_collation, checks.Tags.database)
