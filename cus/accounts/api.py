@@ -27,6 +27,7 @@ from cus.core.api_schemas import (
     Pagination,
     require_permission,
 )
+from cus.core.collation import Alphabetical
 from cus.core.models import Municipality
 
 router = Router(tags=["accounts"])
@@ -179,7 +180,7 @@ def staff_list(request: HttpRequest, filters: Query[StaffFilters]) -> Any:
         staff = staff.filter(Q(full_name__icontains=filters.q) | Q(email__icontains=filters.q))
     if filters.role:
         staff = staff.filter(role_assignments__role=filters.role.value).distinct()
-    return staff.order_by("full_name", "pk")
+    return staff.order_by(Alphabetical("full_name"), "pk")
 
 
 @router.post("/staff", response={201: StaffDetailOut, **BODY_ERRORS}, summary="Create a staff account")

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cus.accounts.roles import Role
+from cus.core.collation import Alphabetical
 from cus.core.models import Centre, Municipality
 from cus.core.scoping import ScopedQuerySet
 
@@ -79,7 +80,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     audit_exclude: ClassVar[frozenset[str]] = frozenset({"password", "last_login"})
 
     class Meta:
-        ordering = ["full_name", "email"]
+        ordering = [Alphabetical("full_name"), "email"]
         verbose_name = _("user")
         verbose_name_plural = _("users")
 

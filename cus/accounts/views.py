@@ -32,6 +32,7 @@ from cus.accounts.roles import TRAINING_REQUIRED, Role
 from cus.audit.models import AuditAction
 from cus.audit.services import record, record_access
 from cus.core.access import access_object
+from cus.core.collation import Alphabetical
 from cus.core.models import Municipality
 from cus.core.views import apply_form_errors
 
@@ -229,7 +230,7 @@ def _actor_municipalities(user: Any) -> list[Municipality]:
     qs = Municipality.objects.filter(pk__in=ids)
     if centre is not None:
         qs = qs.filter(centres=centre)
-    return list(qs.order_by("name"))
+    return list(qs.order_by(Alphabetical("name")))
 
 
 @permission_required("accounts.add_user", raise_exception=True)

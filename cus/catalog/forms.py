@@ -21,6 +21,7 @@ from cus.catalog.models import (
 )
 from cus.catalog.services import LOCATION_FIELDS, ORGANIZATION_FIELDS
 from cus.catalog.validators import validate_phone
+from cus.core.collation import Alphabetical
 from cus.core.forms import StyledForm, style_widgets
 
 
@@ -132,9 +133,9 @@ class ServiceForm(PhoneMixin, MunicipalityChoiceMixin, forms.ModelForm[Service])
         self.fields["target_groups"].queryset = queries.target_group_terms()  # type: ignore[attr-defined]
         from cus.core.models import Municipality
 
-        self.fields["municipalities_served"].queryset = Municipality.objects.order_by("name")  # type: ignore[attr-defined]
+        self.fields["municipalities_served"].queryset = Municipality.objects.order_by(Alphabetical("name"))  # type: ignore[attr-defined]
         if user.centre is not None:
-            self.fields["municipalities_served"].queryset = user.centre.municipalities.order_by("name")  # type: ignore[attr-defined]
+            self.fields["municipalities_served"].queryset = user.centre.municipalities.order_by(Alphabetical("name"))  # type: ignore[attr-defined]
         if creating:
             self.add_municipality_field(user, "catalog.add_service")
         else:

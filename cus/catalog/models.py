@@ -15,6 +15,7 @@ from django.utils.translation import ngettext, pgettext_lazy
 
 from cus.catalog.reference import AREAS_TAXONOMY, TARGET_GROUPS_TAXONOMY
 from cus.catalog.validators import validate_krs, validate_nip, validate_phone, validate_regon
+from cus.core.collation import Alphabetical
 from cus.core.models import Municipality, TenantModel, postal_code_validator
 from cus.core.scoping import ScopedQuerySet
 
@@ -103,7 +104,7 @@ class Organization(TenantModel):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["name"]
+        ordering = [Alphabetical("name")]
         verbose_name = _("provider")
         verbose_name_plural = _("providers")
 
@@ -164,7 +165,7 @@ class Location(TenantModel):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["name"]
+        ordering = [Alphabetical("name")]
         indexes = [models.Index(fields=["postal_code"], name="catalog_location_postcode_idx")]
         verbose_name = _("location")
         verbose_name_plural = _("locations")
@@ -269,7 +270,7 @@ class Service(TenantModel):
     audit_exclude: ClassVar[frozenset[str]] = frozenset({"search_document"})
 
     class Meta:
-        ordering = ["name"]
+        ordering = [Alphabetical("name")]
         indexes = [models.Index(fields=["status", "municipality"], name="catalog_service_status_idx")]
         constraints = [
             models.CheckConstraint(

@@ -26,6 +26,7 @@ from cus.catalog.models import (
     Weekday,
 )
 from cus.catalog.search import search_services
+from cus.core.collation import Alphabetical, sort_keys
 from cus.core.models import Municipality
 
 # Sort keys of the service list (column headers and the API's ``sort``): key → ordering; "-key" reverses it.
@@ -48,12 +49,10 @@ def parse_uuid(value: Any) -> uuid.UUID | None:
         return None
 
 
-def service_ordering(sort: str) -> tuple[str, ...]:
+def service_ordering(sort: str) -> list[Any]:
     key = sort.removeprefix("-")
     fields = SERVICE_SORTS.get(key, SERVICE_SORTS["name"])
-    if sort.startswith("-") and key in SERVICE_SORTS:
-        return tuple(f if f.startswith("-") else f"-{f}" for f in fields)
-    return fields
+    return sort_keys(Service, fields, descending=sort.startswith("-") and key in SERVICE_SORTS)
 
 
 def services_for(
@@ -112,7 +111,7 @@ def municipalities_for(user: Any, permission: str) -> QuerySet[Municipality]:
     centre = getattr(user, "centre", None)
     if centre is not None:
         municipalities = municipalities.filter(centres=centre)
-    return municipalities.order_by("name")
+    return municipalities.order_by(Alphabetical("name"))
 
 
 def organizations_for(
@@ -128,7 +127,7 @@ def organizations_for(
         organizations = organizations.filter(
             Q(name__icontains=query) | Q(alternate_name__icontains=query) | Q(nip=query) | Q(regon=query)
         )
-    return organizations.order_by("name", "pk")
+    return organizations.order_by(Alphabetical("name"), "pk")
 
 
 def locations_for(user: Any, *, action: str = "view", q: str = "", active: bool = False) -> QuerySet[Location]:
@@ -140,7 +139,7 @@ def locations_for(user: Any, *, action: str = "view", q: str = "", active: bool 
         locations = locations.filter(
             Q(name__icontains=query) | Q(address_1__icontains=query) | Q(city__icontains=query)
         )
-    return locations.order_by("name", "pk")
+    return locations.order_by(Alphabetical("name"), "pk")
 
 
 def service_locations(service: Service) -> QuerySet[ServiceAtLocation]:
@@ -148,7 +147,7 @@ def service_locations(service: Service) -> QuerySet[ServiceAtLocation]:
         ServiceAtLocation.objects.filter(service=service)
         .select_related("location")
         .prefetch_related("schedules", "schedule_exceptions")
-        .order_by("location__name", "pk")
+        .order_by(Alphabetical("location__name"), "pk")
     )
 
 
@@ -169,7 +168,7 @@ def service_history(service: Service) -> QuerySet[AuditEntry]:
 
 
 def organization_services(organization: Organization) -> QuerySet[Service]:
-    return organization.services.order_by("name", "pk")
+    return organization.services.order_by(Alphabetical("name"), "pk")
 
 
 def location_services(location: Location) -> QuerySet[ServiceAtLocation]:
@@ -177,7 +176,7 @@ def location_services(location: Location) -> QuerySet[ServiceAtLocation]:
         ServiceAtLocation.objects.filter(location=location)
         .select_related("service", "service__organization")
         .prefetch_related("schedules")
-        .order_by("service__name", "pk")
+        .order_by(Alphabetical("service__name"), "pk")
     )
 
 
@@ -187,7 +186,7 @@ def phones_of(owner: Service | Organization | Location) -> QuerySet[Phone]:
 
 def contacts_of(owner: Service | Organization | Location) -> QuerySet[Contact]:
     field = str(owner._meta.model_name)  # service, organization or location: the contact's foreign keys
-    return Contact.objects.filter(**{field: owner}).order_by("name", "pk")
+    return Contact.objects.filter(**{field: owner}).order_by(Alphabetical("name"), "pk")
 
 
 def object_history(obj: Organization | Location) -> QuerySet[AuditEntry]:

@@ -28,6 +28,7 @@ from cus.catalog.models import (
     ServiceStatus,
     TaxonomyTerm,
 )
+from cus.core.collation import Alphabetical
 from cus.core.models import Municipality
 from cus.core.validation import reject_unknown_fields
 
@@ -459,13 +460,13 @@ def _names(items: Iterable[Any]) -> str:
 def organization_references(organization: Organization) -> list[tuple[str, str]]:
     """What still points at the provider: (what, the names), empty when it can be deleted."""
     found = []
-    services = list(organization.services.order_by("name").values_list("name", flat=True))
+    services = list(organization.services.order_by(Alphabetical("name")).values_list("name", flat=True))
     if services:
         found.append((_("services"), _names(services)))
-    locations = list(organization.locations.order_by("name").values_list("name", flat=True))
+    locations = list(organization.locations.order_by(Alphabetical("name")).values_list("name", flat=True))
     if locations:
         found.append((_("locations"), _names(locations)))
-    units = list(organization.units.order_by("name").values_list("name", flat=True))
+    units = list(organization.units.order_by(Alphabetical("name")).values_list("name", flat=True))
     if units:
         found.append((_("units of this provider"), _names(units)))
     return found
@@ -474,7 +475,7 @@ def organization_references(organization: Organization) -> list[tuple[str, str]]
 def location_references(location: Location) -> list[tuple[str, str]]:
     services = list(
         location.service_at_locations.select_related("service")
-        .order_by("service__name")
+        .order_by(Alphabetical("service__name"))
         .values_list("service__name", flat=True)
     )
     return [(_("services offered here"), _names(services))] if services else []
@@ -485,7 +486,9 @@ def _listed(references: list[tuple[str, str]]) -> str:
 
 
 def _published_using(queryset: Any) -> list[str]:
-    return list(queryset.filter(status=ServiceStatus.PUBLISHED).order_by("name").values_list("name", flat=True))
+    return list(
+        queryset.filter(status=ServiceStatus.PUBLISHED).order_by(Alphabetical("name")).values_list("name", flat=True)
+    )
 
 
 @transaction.atomic

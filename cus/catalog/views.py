@@ -38,6 +38,7 @@ from cus.catalog.forms import (
 )
 from cus.catalog.models import Contact, Location, Organization, Service, ServiceAtLocation, ServiceStatus
 from cus.core.access import access_object
+from cus.core.collation import Alphabetical
 from cus.core.views import apply_form_errors
 
 PAGE_SIZE = 25
@@ -438,8 +439,8 @@ def organization_detail(request: HttpRequest, pk: Any) -> HttpResponse:
         {
             "organization": organization,
             "services": queries.organization_services(organization),
-            "locations": organization.locations.order_by("name", "pk"),
-            "units": organization.units.order_by("name", "pk"),
+            "locations": organization.locations.order_by(Alphabetical("name"), "pk"),
+            "units": organization.units.order_by(Alphabetical("name"), "pk"),
             "contacts": queries.contacts_of(organization),
             "contact_owner": "providers",
             "phones": queries.phones_of(organization),

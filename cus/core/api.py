@@ -10,6 +10,7 @@ from ninja import Field, Path, Router, Schema
 from cus.core import services
 from cus.core.access import access_object
 from cus.core.api_schemas import AUTH_ERRORS, BODY_DETAIL_ERRORS, DETAIL_ERRORS, InputSchema, require_permission
+from cus.core.collation import Alphabetical
 from cus.core.models import Centre, Municipality
 
 router = Router(tags=["organisation"])
@@ -76,7 +77,7 @@ class CentrePatch(InputSchema):
 @router.get("/municipalities", response={200: list[MunicipalityOut], **AUTH_ERRORS}, summary="Municipalities I may see")
 def municipality_list(request: HttpRequest) -> Any:
     require_permission(request, "core.view_municipality")
-    return Municipality.objects.restrict(request.user, "view").order_by("name")
+    return Municipality.objects.restrict(request.user, "view").order_by(Alphabetical("name"))
 
 
 @router.get(

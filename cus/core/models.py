@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from cus.core.collation import Alphabetical
 from cus.core.scoping import ScopedQuerySet
 from cus.core.teryt import VOIVODESHIPS, TerytError, parse_teryt
 
@@ -56,7 +57,7 @@ class Municipality(models.Model):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        ordering = ["name"]
+        ordering = [Alphabetical("name")]
         verbose_name = _("municipality")
         verbose_name_plural = _("municipalities")
 
@@ -122,7 +123,7 @@ class Centre(models.Model):
     audit_m2m: ClassVar[tuple[str, ...]] = ("municipalities",)
 
     class Meta:
-        ordering = ["name"]
+        ordering = [Alphabetical("name")]
         verbose_name = _("centre")
         verbose_name_plural = _("centres")
 

@@ -21,6 +21,7 @@ from cus.accounts.permissions import municipality_ids_for
 from cus.accounts.roles import Role
 from cus.audit.services import record_denied
 from cus.core.access import access_object
+from cus.core.collation import Alphabetical, polish_sort_key, sort_keys
 from cus.delivery.models import CorrectionRequest, CorrectionStatus, DeliveryRecord, ProviderStaff
 from cus.delivery.services import provider_of
 from cus.plans import rules
@@ -89,10 +90,9 @@ def assigned_items(user: Any, *, sort: str = "") -> QuerySet[PlanItem]:
     )
     order = ITEM_SORTS.get(sort.removeprefix("-"))
     if order:
-        fields = [f"-{f}" if sort.startswith("-") else f for f in order]
-        items = items.order_by(*fields, "pk")
+        items = items.order_by(*sort_keys(PlanItem, order, descending=sort.startswith("-")), "pk")
     else:
-        items = items.order_by("ends_on", "plan__person__last_name", "pk")
+        items = items.order_by("ends_on", Alphabetical("plan__person__last_name"), "pk")
     return _minimal(items)
 
 
@@ -247,7 +247,9 @@ def planned_visits(user: Any, *, today: datetime.date | None = None) -> tuple[li
         for day in rules.visit_dates(item.period, item.frequency, item.weekday_list, until=week.ends_on):
             if day >= week.starts_on:
                 visits.append(Visit(day, item, (item.pk, day) in recorded))
-    visits.sort(key=lambda v: (v.day, v.item.time_from or datetime.time(0), v.item.plan.person.last_name))
+    visits.sort(
+        key=lambda v: (v.day, v.item.time_from or datetime.time(0), polish_sort_key(v.item.plan.person.last_name))
+    )
     return [v for v in visits if v.day == today], [v for v in visits if v.day > today]
 
 
@@ -268,7 +270,7 @@ def staff_links(user: Any) -> Any:
     return (
         ProviderStaff.objects.restrict(user, "view")
         .select_related("user", "organization")
-        .order_by("organization__name", "user__full_name", "pk")
+        .order_by(Alphabetical("organization__name"), Alphabetical("user__full_name"), "pk")
     )
 
 
@@ -284,7 +286,7 @@ def unlinked_provider_users(user: Any) -> QuerySet[User]:
             provider_staff__isnull=True,
         )
         .distinct()
-        .order_by("full_name", "email")
+        .order_by(Alphabetical("full_name"), "email")
     )
 
 
@@ -292,4 +294,4 @@ def providers_for_linking(user: Any) -> Any:
     from cus.catalog.models import Organization
 
     ids = municipality_ids_for(user, "delivery.add_providerstaff")
-    return Organization.objects.filter(municipality_id__in=ids, archived_at__isnull=True).order_by("name")
+    return Organization.objects.filter(municipality_id__in=ids, archived_at__isnull=True).order_by(Alphabetical("name"))

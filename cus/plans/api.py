@@ -42,6 +42,7 @@ from cus.core.api_schemas import (
     Pagination,
     require_permission,
 )
+from cus.core.collation import Alphabetical
 from cus.core.models import Centre, Municipality
 from cus.plans import rules, services, versions
 from cus.plans.models import (
@@ -862,7 +863,7 @@ def meeting_list(request: HttpRequest) -> Any:
     return (
         CoordinatorMeeting.objects.restrict(request.user, "view")
         .select_related("municipality", "recorded_by")
-        .prefetch_related(Prefetch("participants", queryset=User.objects.order_by("full_name", "pk")))
+        .prefetch_related(Prefetch("participants", queryset=User.objects.order_by(Alphabetical("full_name"), "pk")))
         .order_by("-held_on", "pk")
     )
 

@@ -16,6 +16,7 @@ from django.utils.translation import pgettext_lazy
 from cus.accounts.models import User
 from cus.accounts.roles import Role
 from cus.catalog.models import Location, Service, TaxonomyTerm
+from cus.core.collation import Alphabetical
 from cus.core.forms import StyledForm
 from cus.plans import rules
 from cus.plans.models import (
@@ -74,7 +75,7 @@ def coordinators(municipality_id: int) -> Any:
             role_assignments__municipalities=municipality_id,
         )
         .distinct()
-        .order_by("full_name", "pk")
+        .order_by(Alphabetical("full_name"), "pk")
     )
 
 
@@ -226,7 +227,7 @@ class NeedForm(StyledForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["area"].queryset = TaxonomyTerm.objects.order_by("name")  # type: ignore[attr-defined]
+        self.fields["area"].queryset = TaxonomyTerm.objects.order_by(Alphabetical("name"))  # type: ignore[attr-defined]
 
 
 class GoalForm(StyledForm):
@@ -303,11 +304,11 @@ class ItemForm(StyledForm):
         self.fields["service"].queryset = (  # type: ignore[attr-defined]
             Service.objects.filter(status="published", municipality_id=plan.municipality_id)
             .select_related("organization")
-            .order_by("name", "pk")
+            .order_by(Alphabetical("name"), "pk")
         )
         self.fields["service"].label_from_instance = lambda s: f"{s.name} — {s.organization.name}"  # type: ignore[attr-defined]
         self.fields["location"].queryset = (  # type: ignore[attr-defined]
-            Location.objects.filter(municipality_id=plan.municipality_id).order_by("name", "pk")
+            Location.objects.filter(municipality_id=plan.municipality_id).order_by(Alphabetical("name"), "pk")
         )
         self.fields["application"].queryset = (  # type: ignore[attr-defined]
             Application.objects.restrict(user, "view")
@@ -485,4 +486,4 @@ class PlanFilterForm(StyledForm):
         coordinator_ids = ServicePlan.objects.filter(municipality_id__in=ids).values("coordinator_id")
         self.fields["coordinator"].queryset = User.objects.filter(  # type: ignore[attr-defined]
             Q(pk__in=coordinator_ids)
-        ).order_by("full_name", "pk")
+        ).order_by(Alphabetical("full_name"), "pk")

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from cus.accounts.models import User
 from cus.accounts.roles import Role
+from cus.core.collation import Alphabetical
 from cus.core.forms import StyledForm
 from cus.core.models import Municipality
 from cus.plans import rules, summary
@@ -54,7 +55,7 @@ class SummaryForm(StyledForm):
         field: Any = self.fields["half"]
         field.choices = half_choices()
         municipality: Any = self.fields["municipality"]
-        municipality.queryset = Municipality.objects.filter(pk__in=municipality_ids).order_by("name")
+        municipality.queryset = Municipality.objects.filter(pk__in=municipality_ids).order_by(Alphabetical("name"))
         if len(municipality_ids) < 2:
             del self.fields["municipality"]
 
@@ -69,7 +70,7 @@ def centre_staff(centre_id: int, roles: tuple[str, ...]) -> Any:
     return (
         User.objects.filter(centre_id=centre_id, is_active=True, role_assignments__role__in=roles)
         .distinct()
-        .order_by("full_name", "pk")
+        .order_by(Alphabetical("full_name"), "pk")
     )
 
 
@@ -80,7 +81,7 @@ class MunicipalityChoiceMixin:
 
     def _municipality_field(self, municipality_ids: list[int], help_text: str) -> None:
         field = self.fields["municipality"]
-        field.queryset = Municipality.objects.filter(pk__in=municipality_ids).order_by("name")
+        field.queryset = Municipality.objects.filter(pk__in=municipality_ids).order_by(Alphabetical("name"))
         field.help_text = help_text
         if len(municipality_ids) == 1:
             field.initial = municipality_ids[0]

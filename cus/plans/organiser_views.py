@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from cus.accounts.permissions import has_permission, municipality_ids_for
 from cus.audit.services import record_access
 from cus.core.access import access_object
+from cus.core.collation import Alphabetical
 from cus.core.pdf import pdf_response
 from cus.core.views import apply_form_errors
 from cus.plans import documents, rules, services, summary
@@ -26,9 +27,9 @@ from cus.plans.organiser_forms import DelegationForm, MeetingForm, RevokeForm, S
 # The purpose written to the audit trail when a plan's document is downloaded.
 DOCUMENT_PURPOSE = "document"
 MEETING_SORTS = {"held": ("held_on", "pk"), "-held": ("-held_on", "pk")}
-DELEGATION_SORTS = {
-    "delegate": ("delegate__full_name", "-valid_from"),
-    "-delegate": ("-delegate__full_name", "-valid_from"),
+DELEGATION_SORTS: dict[str, tuple[Any, ...]] = {
+    "delegate": (Alphabetical("delegate__full_name"), "-valid_from"),
+    "-delegate": (Alphabetical("delegate__full_name").desc(), "-valid_from"),
     "from": ("valid_from", "pk"),
     "-from": ("-valid_from", "pk"),
 }
@@ -126,7 +127,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
 @permission_required("plans.view_coordinatormeeting", raise_exception=True)
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = access_object(request.user, CoordinatorMeeting, "view", pk=pk)
-    participants = meeting.participants.order_by("full_name")
+    participants = meeting.participants.order_by(Alphabetical("full_name"))
     return render(request, "plans/organiser/meeting_detail.html", {"meeting": meeting, "participants": participants})
 
 

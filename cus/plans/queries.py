@@ -14,12 +14,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Case, DateField, F, Func, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, When
-from django.db.models.functions import Coalesce, Least, Lower
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
+from cus.core.collation import polish_sort_key, sort_keys
 from cus.plans import rules
 from cus.plans.models import (
     DELIVERING_STATUSES,
@@ -185,21 +186,9 @@ def order_plans(plans: QuerySet[ServicePlan], sort: str) -> QuerySet[ServicePlan
         first = day.desc(nulls_first=True) if descending else day.asc(nulls_last=True)
         keys: list[Any] = [first]
     else:
-        keys = [
-            getattr(Lower(name) if _is_text(name) else F(name), "desc" if descending else "asc")()
-            for name in PLAN_SORTS[key_name] or ()
-        ]
+        keys = sort_keys(ServicePlan, PLAN_SORTS[key_name] or (), descending=descending)
     keys.append(F("reference").desc() if descending else F("reference").asc())
     return plans.order_by(*keys)
-
-
-def _is_text(path: str) -> bool:
-    model: Any = ServicePlan
-    field: Any = None
-    for part in path.split("__"):
-        field = model._meta.get_field(part)
-        model = field.related_model
-    return field.get_internal_type() in {"CharField", "TextField"}
 
 
 def with_deadlines(plans: Iterable[ServicePlan], today: datetime.date | None = None) -> list[ServicePlan]:
@@ -226,7 +215,7 @@ def sort_plans(plans: Iterable[ServicePlan], sort: str, today: datetime.date | N
                 value: Any = plan
                 for part in name.split("__"):
                     value = getattr(value, part)
-                values.append(value.casefold() if isinstance(value, str) else value)
+                values.append(polish_sort_key(value) if isinstance(value, str) else value)
             return (*values, plan.reference)
 
         rows.sort(key=key, reverse=reverse)

@@ -28,6 +28,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from cus.accounts.permissions import municipality_ids_for
+from cus.core.collation import Alphabetical
 from cus.core.models import Municipality
 from cus.plans import rules
 from cus.plans.models import (
@@ -230,7 +231,9 @@ def _hours(minutes: int | None) -> Decimal:
 def half_year_summary(user: Any, period: rules.Period, municipality_ids: Any = None) -> HalfYearSummary:
     """The summary of all plans of the user's municipalities (``plans.summarise_serviceplan``) for ``period``."""
     ids = summary_municipality_ids(user, municipality_ids)
-    sections = {m.pk: Section(municipality=m) for m in Municipality.objects.filter(pk__in=ids).order_by("name")}
+    sections = {
+        m.pk: Section(municipality=m) for m in Municipality.objects.filter(pk__in=ids).order_by(Alphabetical("name"))
+    }
     plans = _plans_in(period, ids)
     _plan_figures(sections, plans, period, ids)
     # Services and goals count only the plans whose content was approved.

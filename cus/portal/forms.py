@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cus.catalog import public_cache
 from cus.catalog.models import TaxonomyTerm, Weekday
-from cus.core.collation import polish_sort_key
+from cus.core.collation import Alphabetical, polish_sort_key
 from cus.core.forms import style_widgets
 from cus.core.models import Municipality
 from cus.portal.queries import AREAS_ID, TARGET_GROUPS_ID, municipalities_with_services
@@ -135,7 +135,7 @@ class PortalSearchForm(forms.Form):
     )
     group = TermChoiceField(
         label=_("For whom"),
-        queryset=TaxonomyTerm.objects.filter(taxonomy_id=TARGET_GROUPS_ID).order_by("position", "name"),
+        queryset=TaxonomyTerm.objects.filter(taxonomy_id=TARGET_GROUPS_ID).order_by("position", Alphabetical("name")),
         required=False,
         empty_label=_("Everyone"),
         widget=FastSelect,

@@ -25,7 +25,7 @@ from cus.catalog.models import (
     TaxonomyTerm,
 )
 from cus.catalog.search import load_in_order, page_keys, search_services
-from cus.core.collation import polish_sort_key
+from cus.core.collation import Alphabetical, polish_sort_key
 from cus.core.models import Municipality
 from cus.portal.templatetags.portal import name_in_language
 
@@ -39,7 +39,7 @@ def areas_with_counts() -> QuerySet[TaxonomyTerm]:
     return (
         TaxonomyTerm.objects.filter(taxonomy_id=AREAS_ID)
         .annotate(service_count=Count("services_in_area", filter=Q(services_in_area__status=ServiceStatus.PUBLISHED)))
-        .order_by("position", "name")
+        .order_by("position", Alphabetical("name"))
     )
 
 
@@ -107,7 +107,7 @@ def portal_search(query: str = "", **filters: Any) -> QuerySet[Service]:
     """Published services matching the words and the filters, best match first (by name without words)."""
     services = search_services(filter_services(Service.objects.published(), **filters), query)
     if not services.query.order_by:  # no searchable word
-        services = services.order_by("name", "pk")
+        services = services.order_by(Alphabetical("name"), "pk")
     return services
 
 

@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cus.catalog.models import Service, ServiceStatus
+from cus.core.collation import Alphabetical
 from cus.core.forms import StyledForm, style_widgets
 from cus.programme import queries
 from cus.programme.models import (
@@ -141,7 +142,7 @@ def _service_choices(user: Any) -> Any:
         Service.objects.restrict(user, "view")
         .exclude(status=ServiceStatus.ARCHIVED)
         .select_related("municipality")
-        .order_by("name", "pk")
+        .order_by(Alphabetical("name"), "pk")
     )
 
 

@@ -23,6 +23,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from cus.accounts.permissions import municipality_ids_for
+from cus.core.collation import Alphabetical, sort_keys
 from cus.core.models import Municipality
 from cus.core.prepared import PreparedQuery
 from cus.programme.models import (
@@ -48,12 +49,10 @@ PROGRAMME_SORTS: dict[str, tuple[str, ...]] = {
 ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=16, decimal_places=2))
 
 
-def programme_ordering(sort: str) -> tuple[str, ...]:
+def programme_ordering(sort: str) -> list[Any]:
     key = sort.removeprefix("-")
     fields = PROGRAMME_SORTS.get(key, PROGRAMME_SORTS["start"])
-    if sort.startswith("-") and key in PROGRAMME_SORTS:
-        return tuple(f"-{f}" for f in fields)
-    return fields
+    return sort_keys(Programme, fields, descending=sort.startswith("-") and key in PROGRAMME_SORTS)
 
 
 def _budget_total() -> Subquery:
@@ -105,7 +104,7 @@ def municipalities_for(user: Any, permission: str) -> QuerySet[Municipality]:
     centre = getattr(user, "centre", None)
     if centre is not None:
         municipalities = municipalities.filter(centres=centre)
-    return municipalities.order_by("name")
+    return municipalities.order_by(Alphabetical("name"))
 
 
 def with_sections(programmes: QuerySet[Programme]) -> QuerySet[Programme]:
@@ -224,7 +223,7 @@ _OFFERS_IN_FORCE = PreparedQuery(
     lambda key: (
         ProgrammeService.objects.filter(service_id=key, programme__status=ProgrammeStatus.IN_FORCE)
         .select_related("programme", "programme__municipality")
-        .order_by("programme__name", "pk")
+        .order_by(Alphabetical("programme__name"), "pk")
     )
 )
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cus.catalog.models import Service
+from cus.core.collation import Alphabetical
 from cus.core.forms import StyledForm, style_widgets
 from cus.qualification import queries
 from cus.qualification.models import BandsInvalid, FeeTable, IncomeCriterion
@@ -66,7 +67,11 @@ class FeeTableForm(forms.ModelForm[FeeTable]):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         municipalities = queries.municipalities_for(user, "qualification.add_feetable")
-        services = Service.objects.restrict(user, "view").filter(municipality__in=municipalities).order_by("name")
+        services = (
+            Service.objects.restrict(user, "view")
+            .filter(municipality__in=municipalities)
+            .order_by(Alphabetical("name"))
+        )
         self.fields["service"].queryset = services  # type: ignore[attr-defined]
         if self.instance._state.adding:
             field = forms.ModelChoiceField(label=_("Municipality"), queryset=municipalities, empty_label=None)

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
+from cus.core.collation import Alphabetical, sort_keys
 from cus.core.models import Municipality
 from cus.qualification import fees
 from cus.qualification.models import FeeBand, FeeTable, IncomeCriterion, criterion_on, period
@@ -38,8 +39,7 @@ def fee_tables_for(user: Any, *, sort: str = "-valid_from", status: str = "", sc
         tables = tables.filter(scope=scope)
     key = sort.removeprefix("-")
     field = FEE_TABLE_SORTS.get(key, "valid_from")
-    direction = "-" if sort.startswith("-") else ""
-    return tables.order_by(f"{direction}{field}", "name", "pk")
+    return tables.order_by(*sort_keys(FeeTable, [field], descending=sort.startswith("-")), Alphabetical("name"), "pk")
 
 
 def with_bands(tables: QuerySet[FeeTable]) -> QuerySet[FeeTable]:
@@ -54,7 +54,7 @@ def municipalities_for(user: Any, permission: str) -> QuerySet[Municipality]:
     centre = getattr(user, "centre", None)
     if centre is not None:
         municipalities = municipalities.filter(centres=centre)
-    return municipalities.order_by("name")
+    return municipalities.order_by(Alphabetical("name"))
 
 
 @dataclass(frozen=True)
@@ -160,9 +160,7 @@ def applications_for(
         return applications.order_by("programme_service", "-priority", "filed_at", "pk")
     key = sort.removeprefix("-")
     order = APPLICATION_SORTS.get(key, APPLICATION_SORTS["filed"])
-    if sort.startswith("-"):
-        order = tuple(f"-{field}" for field in order)
-    return applications.order_by(*order)
+    return applications.order_by(*sort_keys(Application, order, descending=sort.startswith("-")))
 
 
 def application_detail(application: Any) -> dict[str, Any]:
@@ -184,5 +182,5 @@ def programme_services_open_for(user: Any) -> QuerySet[Any]:
     return (
         ProgrammeService.objects.filter(programme__status=ProgrammeStatus.IN_FORCE, programme__municipality_id__in=ids)
         .select_related("service", "programme")
-        .order_by("programme__name", "service__name", "pk")
+        .order_by(Alphabetical("programme__name"), Alphabetical("service__name"), "pk")
     )

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cus.core.collation import Alphabetical
 from cus.core.models import Centre, Municipality, TenantModel, postal_code_validator
 from cus.core.scoping import ScopedQuerySet
 from cus.residents import pesel as pesel_rules
@@ -117,7 +118,7 @@ class Person(TenantModel):
     audit_exclude = ("last_name_key", "first_name_key")
 
     class Meta:
-        ordering = ["last_name", "first_name", "birth_date"]
+        ordering = [Alphabetical("last_name"), Alphabetical("first_name"), "birth_date"]
         constraints = [
             models.UniqueConstraint(
                 fields=["municipality", "pesel"], condition=Q(pesel__isnull=False), name="residents_person_pesel_unique"

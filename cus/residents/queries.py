@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from cus.audit.models import AuditEntry
 from cus.audit.services import snapshot
+from cus.core.collation import Alphabetical, sort_keys
 from cus.core.lookups import array_parameter
 from cus.residents.models import (
     Household,
@@ -65,9 +66,9 @@ def persons_for(
     if birth_date:
         persons = persons.filter(birth_date=birth_date)
     key = sort.removeprefix("-")
-    order = PERSON_SORTS.get(key, PERSON_SORTS["name"])
-    if sort.startswith("-") and key in PERSON_SORTS:
-        order = tuple(f"-{field}" for field in order)
+    order = sort_keys(
+        Person, PERSON_SORTS.get(key, PERSON_SORTS["name"]), descending=sort.startswith("-") and key in PERSON_SORTS
+    )
     return persons.select_related("municipality").order_by(*order, "pk")
 
 
@@ -362,7 +363,9 @@ def current_membership(person: Person) -> HouseholdMember | None:
 
 
 def household_members(household: Household) -> QuerySet[HouseholdMember]:
-    return household.members.select_related("person").order_by("valid_to", "valid_from", "person__last_name")
+    return household.members.select_related("person").order_by(
+        "valid_to", "valid_from", Alphabetical("person__last_name")
+    )
 
 
 def person_access_log(person: Person) -> QuerySet[AuditEntry]:

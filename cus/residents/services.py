@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cus.audit.services import record_access, record_create, record_delete, record_update, snapshot
+from cus.core.collation import polish_sort_key
 from cus.core.models import Centre, Municipality
 from cus.residents import names
 from cus.residents import pesel as pesel_rules
@@ -89,14 +90,20 @@ def likely_duplicates(person: Person) -> list[Person]:
     hundreds of thousands of persons."""
     if not person.birth_date or not person.first_name or not person.last_name:
         return []
-    candidates = Person.objects.filter(
-        municipality_id__in=centre_municipality_ids(person.municipality_id), birth_date=person.birth_date
-    ).exclude(pk=person.pk)
+    candidates = (
+        Person.objects.filter(
+            municipality_id__in=centre_municipality_ids(person.municipality_id), birth_date=person.birth_date
+        )
+        .exclude(pk=person.pk)
+        .order_by()
+    )
     # Two different valid PESELs are two different persons, whatever their names.
     # No ORDER BY in SQL: it could make the planner walk the name index instead of the birth-date one.
     return [
         other
-        for other in sorted(candidates, key=lambda p: (p.last_name, p.first_name, str(p.pk)))
+        for other in sorted(
+            candidates, key=lambda p: (polish_sort_key(p.last_name), polish_sort_key(p.first_name), str(p.pk))
+        )
         if not (person.pesel and other.pesel and person.pesel != other.pesel)
         and names.likely_same(person.first_name, person.last_name, other.first_name, other.last_name)
     ]

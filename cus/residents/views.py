@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from cus.accounts.permissions import has_permission, municipality_ids_for
 from cus.core.access import access_object
+from cus.core.collation import Alphabetical
 from cus.core.models import Municipality
 from cus.core.views import apply_form_errors
 from cus.residents import queries, services
@@ -379,7 +380,7 @@ def household_detail(request: HttpRequest, pk: Any) -> HttpResponse:
     incomes = list(
         IncomeDeclaration.objects.filter(member__household=household)
         .select_related("member__person")
-        .order_by("-month", "member__person__last_name", "source")[:200]
+        .order_by("-month", Alphabetical("member__person__last_name"), "source")[:200]
     )
     return render(
         request,

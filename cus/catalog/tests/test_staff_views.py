@@ -271,6 +271,17 @@ def test_list_filters_search_and_sorting(client: Client, organiser: Any, provide
     assert "?sort=name" in html
 
 
+def test_list_sorted_by_name_in_polish_alphabetical_order(
+    client: Client, organiser: Any, provider: Any, municipality: Any
+) -> None:
+    for name in ("Żłobek", "Zajęcia klubowe", "Świetlica", "Szkolenia", "Łaźnia", "Lekcje", "asystent osobisty"):
+        ServiceFactory(municipality=municipality, organization=provider, name=name)
+    client.force_login(organiser)
+    expected = ["asystent osobisty", "Lekcje", "Łaźnia", "Szkolenia", "Świetlica", "Zajęcia klubowe", "Żłobek"]
+    assert [s.name for s in client.get("/catalog/").context["page"]] == expected
+    assert [s.name for s in client.get("/catalog/?sort=-name").context["page"]] == expected[::-1]
+
+
 def test_list_shows_only_the_users_municipalities(
     client: Client, organiser: Any, provider: Any, municipality: Any, other_centre: Any
 ) -> None:

@@ -362,3 +362,27 @@ def test_comparison_is_readable(world: dict[str, Any]) -> None:
     kinds = {row.kind for row in sections["needs"]["rows"]}
     assert kinds == {"added", "removed"}
     assert queries.comparison(new, new) == []
+
+
+def test_plans_sorted_by_person_in_polish_alphabetical_order_in_the_database_and_in_python(
+    world: dict[str, Any],
+) -> None:
+    from cus.residents.models import Person
+
+    today = timezone.localdate()
+    surnames = ["Żak", "Zając", "Łukasiewicz", "Lis"]
+    for surname in surnames:
+        plan = services.plan_create(
+            actor=world["coordinator"],
+            person=another_person(world),
+            coordinator=world["coordinator"],
+            applied_on=today,
+            starts_on=today,
+            ends_on=today + datetime.timedelta(days=90),
+        )
+        Person.objects.filter(pk=plan.person_id).update(last_name=surname, first_name="Anna")
+    rows = queries.plans_for(world["coordinator"], status="")
+    expected = ["Lis", "Łukasiewicz", "Zając", "Żak"]
+    assert [p.person.last_name for p in queries.order_plans(rows, "person")] == expected
+    assert [p.person.last_name for p in queries.sort_plans(rows, "person", today)] == expected
+    assert [p.person.last_name for p in queries.order_plans(rows, "-person")] == expected[::-1]

@@ -310,6 +310,16 @@ def test_results_are_paginated_by_20_and_announced(client: Any) -> None:
     assert 'start="21"' in second.content.decode()
 
 
+def test_results_without_words_in_polish_alphabetical_order_across_pages(client: Any) -> None:
+    expected = [f"Lekcje {n:02d}" for n in range(18)] + ["Łaźnia", "Zajęcia klubowe", "Żłobek"]
+    for name in reversed(expected):
+        ServiceFactory(name=name)
+
+    first = search(client, area=area("04").pk)
+    second = search(client, area=area("04").pk, page=2)
+    assert names(first) + names(second) == expected  # binary order would put Łaźnia and Żłobek after Zajęcia
+
+
 def test_no_results_message(client: Any) -> None:
     response = search(client, area=area("13").pk)
     assert names(response) == []

@@ -190,3 +190,20 @@ def test_director_publishes_a_new_notice_version(client: Any, director: Any, wor
     assert client.post("/residents/notice/", {"title": "Klauzula", "text": ""}).status_code == 200
     assert client.post("/residents/notice/", {"title": "Klauzula", "text": "Nowa treść"}).status_code == 302
     assert list(InformationNotice.objects.filter(centre=centre).values_list("version", flat=True)) == [2, 1]
+
+
+def test_list_in_polish_alphabetical_order(client: Any, worker: Any, municipality: Any) -> None:
+    # Binary order would put Łukasiewicz, Śliwa and Żak after Zając, and the lower-case "de" after every capital.
+    surnames = ["Żak", "Zając", "Śliwa", "Sikora", "Łukasiewicz", "Lis", "de Vries", "Ćwik", "Cichy"]
+    for surname in surnames:
+        PersonFactory(municipality=municipality, last_name=surname)
+    client.force_login(worker)
+
+    def listed(query: str) -> list[str]:
+        response = client.get(f"/residents/{query}")
+        assert response.status_code == 200
+        return [person.last_name for person in response.context["page"]]
+
+    expected = ["Cichy", "Ćwik", "de Vries", "Lis", "Łukasiewicz", "Sikora", "Śliwa", "Zając", "Żak"]
+    assert listed("") == expected
+    assert listed("?sort=-name") == expected[::-1]
