@@ -158,7 +158,13 @@ class Ui:
                 path = self.screenshot(f"overflow-{label}".replace(" ", "-"))
                 pytest.fail(f"{label} ({self.page.url}): scrollWidth {width} px at 320 px; see {path}; {culprits}")
         finally:
-            self.page.set_viewport_size(DESKTOP)
+            self._restore_width()
+
+    def _restore_width(self) -> None:
+        self.page.set_viewport_size(DESKTOP)
+        # Two animation frames: the page is laid out again at the desktop width before the next click, which would
+        # otherwise aim at where an element stood at 320 px.
+        self.page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
 
     def screenshot(self, name: str, *, narrow: bool = False) -> Path:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -169,7 +175,7 @@ class Ui:
             self.page.screenshot(path=path, full_page=True)
         finally:
             if narrow:
-                self.page.set_viewport_size(DESKTOP)
+                self._restore_width()
         return path
 
 

@@ -252,7 +252,9 @@ def test_the_whole_plan_journey(ui):
         form.locator("#id_start_time").fill("09:00")
         form.locator("#id_minutes").fill(minutes)
         form.locator("#id_worker_name").fill("Maria Opiekunka")
-        form.locator(f"input[name=status][value='{status}']").check()
+        radio = form.locator(f"input[name=status][value='{status}']")
+        radio.check()
+        expect(radio).to_be_checked()
         if reason:
             form.locator("#id_missed_reason").select_option(reason)
         settle(page)
