@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from cus.accounts.permissions import has_permission
@@ -43,13 +43,18 @@ from cus.core.views import apply_form_errors
 
 PAGE_SIZE = 25
 IMPORT_SESSION_KEY = "catalog_import"
-SORTABLE_COLUMNS = (("name", _("Name")), ("status", _("Status")), ("updated", _("Last change")))
+# Lazy: translated when a page is rendered, in its language (not once, when the module is imported).
+SORTABLE_COLUMNS = (
+    ("name", gettext_lazy("Name")),
+    ("status", gettext_lazy("Status")),
+    ("updated", gettext_lazy("Last change")),
+)
 
 # Button labels of the workflow: (from, to) → what the button says.
 TRANSITION_LABELS: dict[str, Any] = {
-    ServiceStatus.PUBLISHED: _("Publish"),
-    ServiceStatus.ARCHIVED: _("Archive"),
-    ServiceStatus.DRAFT: _("Back to draft"),
+    ServiceStatus.PUBLISHED: gettext_lazy("Publish"),
+    ServiceStatus.ARCHIVED: gettext_lazy("Archive"),
+    ServiceStatus.DRAFT: gettext_lazy("Back to draft"),
 }
 
 

@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from cus.accounts.permissions import has_permission, municipality_ids_for
@@ -55,7 +56,12 @@ from cus.residents.models import (
 
 PAGE_SIZE = 25
 INCOME_MONTHS = 3
-SORTABLE_COLUMNS = (("name", _("Name")), ("birth_date", _("Date of birth")), ("created", _("Registered")))
+# Lazy: translated when a page is rendered, in its language (not once, when the module is imported).
+SORTABLE_COLUMNS = (
+    ("name", gettext_lazy("Surname and first name")),
+    ("birth_date", gettext_lazy("Date of birth")),
+    ("created", gettext_lazy("Registered")),
+)
 
 
 def _purpose(request: HttpRequest) -> str:

@@ -154,6 +154,33 @@ def test_publishing_without_location_or_application_process_shows_why(
     assert service.status == ServiceStatus.DRAFT
 
 
+@pytest.mark.parametrize(
+    "case",
+    [
+        ("en", ["Name", "Last change", "Publish"], ["Ostatnia zmiana", "Opublikuj"]),
+        ("pl", ["Nazwa", "Ostatnia zmiana", "Opublikuj"], ["Last change"]),
+    ],
+)
+def test_sort_headers_and_workflow_buttons_in_the_pages_language(
+    client: Client,
+    organiser: Any,
+    provider: Any,
+    municipality: Any,
+    case: tuple[str, list[str], list[str]],
+) -> None:
+    from django.conf import settings
+
+    language, shown, not_shown = case
+    service = _draft(municipality, provider)
+    client.force_login(organiser)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    html = client.get("/catalog/").content.decode() + client.get(f"/catalog/services/{service.pk}/").content.decode()
+    for label in shown:
+        assert label in html, label
+    for label in not_shown:
+        assert label not in html, label
+
+
 def test_add_location_with_weekly_hours_and_holiday(
     client: Client, coordinator: Any, provider: Any, municipality: Any
 ) -> None:

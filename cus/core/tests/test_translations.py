@@ -9,6 +9,7 @@ catalog from the project root and translate the new entries (no "#, fuzzy" may s
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import shutil
@@ -214,3 +215,40 @@ def test_catalog_is_up_to_date_with_the_code(tmp_path: Path, catalog: tuple[Entr
     if obsolete:
         problems.append(f"{len(obsolete)} msgids in the catalog but no longer in the code:\n{_bullets(obsolete)}")
     assert not problems, "\n".join([*problems, HOW_TO_FIX])
+
+
+EAGER = {"gettext", "ngettext", "pgettext", "npgettext"}
+FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+
+
+def _eager_calls_at_import(tree: ast.Module) -> list[ast.Call]:
+    """Calls of a non-lazy gettext that run when the module is imported (module level and class bodies)."""
+    names = {
+        alias.asname or alias.name
+        for node in tree.body
+        if isinstance(node, ast.ImportFrom) and node.module == "django.utils.translation"
+        for alias in node.names
+        if alias.name in EAGER
+    }
+    calls: list[ast.Call] = []
+    stack: list[ast.AST] = list(tree.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, FUNCTIONS):
+            continue
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in names:
+            calls.append(node)
+        stack.extend(ast.iter_child_nodes(node))
+    return calls
+
+
+def test_no_text_is_translated_once_at_import() -> None:
+    """A label translated when its module is imported stays in the language of that moment (Polish) on every page;
+    module-level and class-level texts must use the lazy functions."""
+    found = []
+    for path in sorted((ROOT / "cus").rglob("*.py")):
+        if "tests" in path.parts or "migrations" in path.parts:
+            continue
+        for call in _eager_calls_at_import(ast.parse(path.read_text(encoding="utf-8"))):
+            found.append(f"{path.relative_to(ROOT)}:{call.lineno}: {ast.unparse(call)}")
+    assert not found, "Use gettext_lazy (or pgettext_lazy, ngettext_lazy) for:\n" + "\n".join(found)

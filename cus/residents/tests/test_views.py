@@ -207,3 +207,26 @@ def test_list_in_polish_alphabetical_order(client: Any, worker: Any, municipalit
     expected = ["Cichy", "Ćwik", "de Vries", "Lis", "Łukasiewicz", "Sikora", "Śliwa", "Zając", "Żak"]
     assert listed("") == expected
     assert listed("?sort=-name") == expected[::-1]
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        ("en", ["Surname and first name", "Date of birth", "Registered"], ["Data urodzenia"]),
+        ("pl", ["Nazwisko i imię", "Data urodzenia", "Zarejestrowano"], ["Date of birth"]),
+    ],
+)
+def test_sort_headers_in_the_pages_language(
+    client: Any, worker: Any, municipality: Any, case: tuple[str, list[str], list[str]]
+) -> None:
+    from django.conf import settings
+
+    language, shown, not_shown = case
+    PersonFactory(municipality=municipality)
+    client.force_login(worker)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    html = client.get("/residents/").content.decode()
+    for label in shown:
+        assert f">{label}" in html, label
+    for label in not_shown:
+        assert label not in html, label
