@@ -18,6 +18,7 @@ from cus.catalog.models import (
     ScheduleException,
     Service,
     ServiceStatus,
+    TaxonomyTerm,
 )
 from cus.catalog.services import LOCATION_FIELDS, ORGANIZATION_FIELDS
 from cus.catalog.validators import validate_phone
@@ -36,7 +37,7 @@ class ServiceFilterForm(StyledForm):
         super().__init__(*args, **kwargs)
         any_choice = [("", _("Any"))]
         cast("forms.ChoiceField", self.fields["area"]).choices = any_choice + [
-            (t.code, f"{t.code} {t.name}") for t in queries.area_terms()
+            (t.code, f"{t.code} {t.display_name}") for t in queries.area_terms()
         ]
         cast("forms.ChoiceField", self.fields["organization"]).choices = any_choice + [
             (str(o.pk), o.name) for o in queries.organizations_for(user)
@@ -129,8 +130,10 @@ class ServiceForm(PhoneMixin, MunicipalityChoiceMixin, forms.ModelForm[Service])
         self.fields["organization"].queryset = queries.organizations_for(  # type: ignore[attr-defined]
             user, action="view", active=True, keep=self.instance.organization_id
         )
-        self.fields["areas"].queryset = queries.area_terms()  # type: ignore[attr-defined]
-        self.fields["target_groups"].queryset = queries.target_group_terms()  # type: ignore[attr-defined]
+        for name, terms in (("areas", queries.area_terms()), ("target_groups", queries.target_group_terms())):
+            field = cast("forms.ModelMultipleChoiceField", self.fields[name])
+            field.queryset = terms
+            field.label_from_instance = _term_label  # type: ignore[method-assign,assignment]
         from cus.core.models import Municipality
 
         self.fields["municipalities_served"].queryset = Municipality.objects.order_by(Alphabetical("name"))  # type: ignore[attr-defined]
@@ -315,3 +318,7 @@ class ImportForm(MunicipalityChoiceMixin, StyledForm):
         super().__init__(*args, **kwargs)
         self.add_municipality_field(user, "catalog.import_service")
         self.order_fields(["municipality", "file"])
+
+
+def _term_label(term: TaxonomyTerm) -> str:
+    return term.display_name

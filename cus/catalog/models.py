@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext, pgettext_lazy
 
 from cus.catalog.reference import AREAS_TAXONOMY, TARGET_GROUPS_TAXONOMY
 from cus.catalog.validators import validate_krs, validate_nip, validate_phone, validate_regon
@@ -65,6 +65,13 @@ class TaxonomyTerm(models.Model):
         verbose_name_plural = _("taxonomy terms")
 
     def __str__(self) -> str:
+        return self.name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language (the Polish one when there is no English name)."""
+        if (get_language() or "").startswith("en") and self.name_en:
+            return self.name_en
         return self.name
 
 

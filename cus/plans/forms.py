@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -227,7 +227,9 @@ class NeedForm(StyledForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["area"].queryset = TaxonomyTerm.objects.order_by(Alphabetical("name"))  # type: ignore[attr-defined]
+        area = cast("forms.ModelChoiceField", self.fields["area"])
+        area.queryset = TaxonomyTerm.objects.order_by(Alphabetical("name"))
+        area.label_from_instance = lambda term: term.display_name  # type: ignore[method-assign,assignment]
 
 
 class GoalForm(StyledForm):

@@ -181,6 +181,23 @@ def test_sort_headers_and_workflow_buttons_in_the_pages_language(
         assert label not in html, label
 
 
+def test_areas_named_in_the_pages_language(client: Client, organiser: Any, provider: Any, municipality: Any) -> None:
+    from django.conf import settings
+
+    service = _draft(municipality, provider)
+    service.areas.set([area("04")])
+    client.force_login(organiser)
+    pages = ("/catalog/", f"/catalog/services/{service.pk}/", f"/catalog/services/{service.pk}/edit/")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    for path in pages:
+        html = client.get(path).content.decode()
+        assert "Social assistance" in html, path
+        assert "Pomoc społeczna" not in html, path
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "pl"
+    for path in pages:
+        assert "Pomoc społeczna" in client.get(path).content.decode(), path
+
+
 def test_add_location_with_weekly_hours_and_holiday(
     client: Client, coordinator: Any, provider: Any, municipality: Any
 ) -> None:
