@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Any, cast
 
 from django import forms
@@ -18,7 +19,6 @@ from cus.catalog.models import (
     ScheduleException,
     Service,
     ServiceStatus,
-    TaxonomyTerm,
 )
 from cus.catalog.services import LOCATION_FIELDS, ORGANIZATION_FIELDS
 from cus.catalog.validators import validate_phone
@@ -133,7 +133,7 @@ class ServiceForm(PhoneMixin, MunicipalityChoiceMixin, forms.ModelForm[Service])
         for name, terms in (("areas", queries.area_terms()), ("target_groups", queries.target_group_terms())):
             field = cast("forms.ModelMultipleChoiceField", self.fields[name])
             field.queryset = terms
-            field.label_from_instance = _term_label  # type: ignore[method-assign,assignment]
+            field.label_from_instance = attrgetter("display_name")  # type: ignore[method-assign,assignment]
         from cus.core.models import Municipality
 
         self.fields["municipalities_served"].queryset = Municipality.objects.order_by(Alphabetical("name"))  # type: ignore[attr-defined]
@@ -318,7 +318,3 @@ class ImportForm(MunicipalityChoiceMixin, StyledForm):
         super().__init__(*args, **kwargs)
         self.add_municipality_field(user, "catalog.import_service")
         self.order_fields(["municipality", "file"])
-
-
-def _term_label(term: TaxonomyTerm) -> str:
-    return term.display_name

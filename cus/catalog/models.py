@@ -45,6 +45,13 @@ class Taxonomy(models.Model):
         return self.name
 
 
+def name_in_language(name: str, name_en: str) -> str:
+    """A name kept in Polish and English, in the active language (Polish when there is no English one)."""
+    if (get_language() or "").startswith("en") and name_en:
+        return str(name_en)
+    return str(name)
+
+
 class TaxonomyTerm(models.Model):
     """A term of a taxonomy, e.g. the area "pomoc społeczna" (art. 2 ust. 1 pkt 4)."""
 
@@ -70,9 +77,7 @@ class TaxonomyTerm(models.Model):
     @property
     def display_name(self) -> str:
         """The name in the active language (the Polish one when there is no English name)."""
-        if (get_language() or "").startswith("en") and self.name_en:
-            return self.name_en
-        return self.name
+        return name_in_language(self.name, self.name_en)
 
 
 class ProviderKind(models.TextChoices):

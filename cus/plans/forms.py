@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any, cast
 
 from django import forms
@@ -229,7 +230,7 @@ class NeedForm(StyledForm):
         super().__init__(*args, **kwargs)
         area = cast("forms.ModelChoiceField", self.fields["area"])
         area.queryset = TaxonomyTerm.objects.order_by(Alphabetical("name"))
-        area.label_from_instance = lambda term: term.display_name  # type: ignore[method-assign,assignment]
+        area.label_from_instance = attrgetter("display_name")  # type: ignore[method-assign,assignment]
 
 
 class GoalForm(StyledForm):

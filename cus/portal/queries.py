@@ -23,11 +23,11 @@ from cus.catalog.models import (
     ServiceAtLocation,
     ServiceStatus,
     TaxonomyTerm,
+    name_in_language,
 )
 from cus.catalog.search import load_in_order, page_keys, search_services
 from cus.core.collation import Alphabetical, polish_sort_key
 from cus.core.models import Municipality
-from cus.portal.templatetags.portal import name_in_language
 
 # The reference dicts are loosely typed; these ids are UUIDs.
 AREAS_ID = cast("uuid.UUID", AREAS_TAXONOMY_ID)

@@ -8,7 +8,7 @@ from django import template
 from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
-from django.utils.translation import get_language, get_language_info
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 
 from cus.catalog.models import FeeKind, PhoneType, Weekday
@@ -20,14 +20,7 @@ register = template.Library()
 @register.filter
 def term_name(term: Any) -> str:
     """A taxonomy term in the active language (the Polish name when there is no English one)."""
-    return name_in_language(term.name, term.name_en)
-
-
-def name_in_language(name: str, name_en: str) -> str:
-    """A name kept in Polish and English, in the active language (Polish when there is no English one)."""
-    if (get_language() or "").startswith("en") and name_en:
-        return str(name_en)
-    return str(name)
+    return str(term.display_name)
 
 
 @register.filter
