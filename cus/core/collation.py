@@ -49,9 +49,7 @@ POSTGRESQL_COLLATION = "pl-x-icu"
 SQLITE_COLLATION = "pl"
 
 
-@functools.lru_cache(maxsize=65536)
-def _cached_key(text: str) -> tuple[tuple[float, ...], str, str]:
-    return polish_sort_key(text)
+_cached_key = functools.lru_cache(maxsize=65536)(polish_sort_key)  # a sort compares each name many times
 
 
 def compare(left: str, right: str) -> int:
