@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -240,6 +240,9 @@ def token_create(
         raise ValidationError({"name": _("Give the token a name, e.g. the system that will use it.")})
     if expires_at is not None and expires_at <= timezone.now():
         raise ValidationError({"expires_at": _("The expiry date must be in the future.")})
+    if expires_at is not None and timezone.is_aware(expires_at):
+        # In UTC: PostgreSQL refuses an offset beyond ±15:59, which ISO 8601 input may carry (+23:20).
+        expires_at = expires_at.astimezone(UTC)
     prefix = secrets.token_hex(4)
     key = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     token = ApiToken(

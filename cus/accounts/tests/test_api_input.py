@@ -435,3 +435,10 @@ def test_the_certificate_form_refuses_a_future_date(login: Any, administrator: U
     assert response.status_code == 200
     assert "completed_on" in response.context["form"].errors
     assert not TrainingCertificate.objects.exists()
+
+
+def test_post_token_with_a_far_utc_offset_is_stored_in_utc(api: Any, admin_key: str) -> None:
+    response = api("post", "/api/v1/tokens", admin_key, json={"name": "x", "expires_at": "4046-06-18T11:41:03+23:20"})
+    assert response.status_code == 201
+    token = ApiToken.objects.get(name="x")
+    assert token.expires_at.isoformat() == "4046-06-17T12:21:03+00:00"
